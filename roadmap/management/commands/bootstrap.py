@@ -1,0 +1,46 @@
+"""Prepare a local installation: load the 2024 plan once and create an admin account once."""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from roadmap.models import Plan
+
+PLAN_FIXTURE = settings.BASE_DIR / "fixtures" / "plan_2024.json"
+PLAN_CODE = "priority-plan-2024"
+
+
+class Command(BaseCommand):
+    help = "Load the 2024 plan and create a local admin account, each only if missing."
+
+    def handle(self, *args, **options):
+        self.load_plan()
+        self.create_admin()
+
+    def load_plan(self):
+        if not PLAN_FIXTURE.exists():
+            self.stdout.write("No plan fixture yet; starting with an empty tracker.")
+        elif Plan.objects.filter(code=PLAN_CODE).exists():
+            self.stdout.write("The 2024 plan is already loaded.")
+        else:
+            call_command("loaddata", PLAN_FIXTURE, verbosity=0)
+            self.stdout.write(self.style.SUCCESS("Loaded the 2024 plan."))
+
+    def create_admin(self):
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            self.stdout.write("An admin account exists already.")
+            return
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
+        email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "admin@localhost")
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        generated = not password
+        password = password or secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email=email, password=password)
+        self.stdout.write(self.style.SUCCESS(f"Created the admin account {username!r}."))
+        if generated:
+            self.stdout.write(f"Its password, shown only this once: {password}")

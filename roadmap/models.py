@@ -1,0 +1,555 @@
+"""The plan, its milestones, who owns them, and the notices the scheduler sends about them."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from roadmap import periods
+
+
+def localized(obj, field, language):
+    """Return ``field_en`` for English readers when it is filled, else ``field_ja``."""
+    if language and language.startswith("en"):
+        return getattr(obj, f"{field}_en") or getattr(obj, f"{field}_ja")
+    return getattr(obj, f"{field}_ja")
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry")
+        AGENCY = "agency", _("Agency")
+        PREFECTURE = "prefecture", _("Prefecture")
+        MUNICIPALITY = "municipality", _("Municipality")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("The local-government code where there is one, else a short identifier."),
+    )
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    contact_email = models.EmailField(
+        _("contact address"),
+        blank=True,
+        help_text=_("Receives the organization's digests in addition to its owners."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self):
+        return self.name_ja
+
+    def name(self, language=None):
+        """Return the name in the given language."""
+        return localized(self, "name", language)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} · {self.organization} ({self.get_role_display()})"
+
+
+class Plan(models.Model):
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    decided_on = models.DateField(
+        _("decided on"), help_text=_("Relative phrases are resolved against this date.")
+    )
+    source_url = models.URLField(_("source"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-decided_on"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self):
+        return self.title_ja
+
+    def title(self, language=None):
+        """Return the title in the given language."""
+        return localized(self, "title", language)
+
+
+class Initiative(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="initiatives")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    number = models.CharField(
+        _("number"), max_length=32, help_text=_("Position in the plan, such as 5.1.4.")
+    )
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    lead_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sort_key = models.CharField(max_length=64, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["plan", "sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_initiative_number")
+        ]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+
+    def __str__(self):
+        return f"{self.number} {self.title_ja}"
+
+    def save(self, *args, **kwargs):
+        # Zero-padded so that 5.10 sorts after 5.9 in the database.
+        self.sort_key = ".".join(part.zfill(4) for part in self.number.split("."))
+        super().save(*args, **kwargs)
+
+    def title(self, language=None):
+        """Return the title in the given language."""
+        return localized(self, "title", language)
+
+
+class DietSessionQuerySet(models.QuerySet):
+    def for_resolver(self):
+        """Return the sessions as the plain values the phrase resolver takes."""
+        return [
+            periods.DietSession(s.number, s.convened_on, s.closes_on)
+            for s in self.order_by("convened_on")
+        ]
+
+
+class DietSession(models.Model):
+    """An ordinary Diet session (通常国会), kept as data so that users can add new ones."""
+
+    number = models.PositiveSmallIntegerField(_("session number"), unique=True)
+    convened_on = models.DateField(_("convened on"))
+    closes_on = models.DateField(_("closes on"), help_text=_("Including any extension."))
+
+    objects = DietSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["convened_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("convened_on")),
+                name="diet_session_closes_after_convening",
+            )
+        ]
+        verbose_name = _("ordinary Diet session")
+        verbose_name_plural = _("ordinary Diet sessions")
+
+    def __str__(self):
+        return f"第{self.number}回通常国会"
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the milestones of organizations the user belongs to (all for superusers)."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner__memberships__user=user)
+
+    def editable_by(self, user):
+        """Return the milestones the user may change: those of organizations they own."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            owner__memberships__user=user, owner__memberships__role=Membership.Role.OWNER
+        )
+
+    def open(self):
+        """Return milestones that are neither done nor cancelled."""
+        return self.exclude(status__in=Milestone.CLOSED_STATUSES)
+
+    def overdue(self, *, as_of):
+        """Return milestones whose deadline has passed by ``as_of`` (a Tokyo date)."""
+        return self.filter(Milestone.overdue_condition(as_of))
+
+    def due_within(self, days, *, as_of):
+        """Return open milestones due between ``as_of`` and ``days`` days later."""
+        return self.open().filter(deadline__gte=as_of, deadline__lte=as_of + timedelta(days=days))
+
+
+class Milestone(models.Model):
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Deadline (must be finished)")
+        START = "start", _("Start (must have begun)")
+        EVENT = "event", _("Event")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("Day")
+        TEN_DAY = "ten_day", _("Ten days")
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+        HALF = "half", _("Half year")
+        SEASON = "season", _("Season")
+        FISCAL_YEAR = "fiscal_year", _("Fiscal year")
+        CALENDAR_YEAR = "calendar_year", _("Calendar year")
+        DIET_SESSION = "diet_session", _("Diet session")
+        OPEN = "open", _("Open")
+
+    class Rag(models.TextChoices):
+        GREEN = "green", _("Green: on track")
+        AMBER = "amber", _("Amber: at risk")
+        RED = "red", _("Red: off track")
+
+    CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+
+    ref = models.SlugField(
+        _("reference"),
+        max_length=80,
+        unique=True,
+        help_text=_("Stable identifier used by imports, feeds and links."),
+    )
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="milestones")
+    owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="milestones",
+    )
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    source_text = models.TextField(_("source wording"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DEADLINE)
+    business_system = models.PositiveSmallIntegerField(
+        _("standard business system"), null=True, blank=True
+    )
+
+    # The phrase as written and the window it resolves to (see roadmap.periods).
+    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True)
+    reference_date = models.DateField(_("reference date"))
+    window_start = models.DateField(_("window start"), null=True, blank=True)
+    window_end = models.DateField(_("window end"), null=True, blank=True)
+    precision = models.CharField(_("precision"), max_length=16, choices=Precision.choices)
+    soft = models.BooleanField(_("soft target"), default=False)
+    rule = models.CharField(_("rule"), max_length=32)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    baseline_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+
+    rag = models.CharField(_("RAG"), max_length=5, choices=Rag.choices, blank=True)
+    rag_assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("RAG assessed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rag_assessed_at = models.DateTimeField(_("RAG assessed at"), null=True, blank=True)
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text=_("Incremented on every change.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "ref"]
+        indexes = [
+            models.Index(fields=["deadline", "status"], name="milestone_deadline_status"),
+            models.Index(fields=["owner", "status"], name="milestone_owner_status"),
+            models.Index(
+                fields=["overdue_since"],
+                name="milestone_overdue",
+                condition=Q(overdue_since__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True)
+                | Q(window_end__isnull=True)
+                | Q(window_start__lte=models.F("window_end")),
+                name="milestone_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done") | Q(completed_on__isnull=True),
+                name="milestone_completed_only_when_done",
+            ),
+        ]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self):
+        return self.title_ja
+
+    def get_absolute_url(self):
+        return reverse("roadmap:milestone", args=[self.pk])
+
+    def title(self, language=None):
+        """Return the title in the given language."""
+        return localized(self, "title", language)
+
+    @staticmethod
+    def overdue_condition(as_of: date) -> Q:
+        """Return the condition for being overdue on ``as_of``: the one rule, used everywhere."""
+        not_finished = Q(kind=Milestone.Kind.DEADLINE) & ~Q(status__in=Milestone.CLOSED_STATUSES)
+        not_started = Q(kind=Milestone.Kind.START, status=Milestone.Status.PLANNED)
+        return Q(deadline__lt=as_of) & (not_finished | not_started)
+
+    @property
+    def is_overdue(self):
+        return self.overdue_since is not None
+
+    @property
+    def is_closed(self):
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def window(self):
+        """Return the resolved window as the resolver's value."""
+        return periods.Window(
+            phrase=self.phrase,
+            start=self.window_start,
+            end=self.window_end,
+            precision=periods.Precision(self.precision),
+            soft=self.soft,
+            rule=self.rule,
+        )
+
+    @property
+    def completed_late(self):
+        return bool(self.completed_on and self.deadline and self.completed_on > self.deadline)
+
+    @property
+    def days_overdue(self):
+        if self.overdue_since is None:
+            return 0
+        return (timezone.localdate() - self.deadline).days
+
+
+class DeadlineRevision(models.Model):
+    class Kind(models.TextChoices):
+        REPLAN = "replan", _("Official re-plan")
+        SLIP = "slip", _("Slip")
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="revisions")
+    old_phrase = models.CharField(_("old phrase"), max_length=200, blank=True)
+    old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
+    new_phrase = models.CharField(_("new phrase"), max_length=200)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["milestone", "decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="revision_reason_required")
+        ]
+        verbose_name = _("deadline revision")
+        verbose_name_plural = _("deadline revisions")
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_deadline} → {self.new_deadline}"
+
+    @property
+    def is_later(self):
+        if self.old_deadline is None or self.new_deadline is None:
+            return False
+        return self.new_deadline > self.old_deadline
+
+
+class StatusComment(models.Model):
+    """A note an owner attaches to a status change, shown with the milestone's history."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="comments")
+    old_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
+    new_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
+    comment = models.TextField(_("comment"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["milestone", "created_at", "pk"]
+        verbose_name = _("status comment")
+        verbose_name_plural = _("status comments")
+
+
+class Step(models.Model):
+    """One of the standard steps through which a migration milestone is tracked."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveSmallIntegerField(_("step"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["milestone", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "number"], name="unique_milestone_step")
+        ]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self):
+        return f"{self.milestone_id}#{self.number}"
+
+
+class UserPreference(models.Model):
+    class Language(models.TextChoices):
+        JAPANESE = "ja", "日本語"
+        ENGLISH = "en", "English"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.JAPANESE
+    )
+    digests_enabled = models.BooleanField(_("receive e-mail digests"), default=True)
+    lead_days = models.JSONField(
+        _("reminder lead times (days)"), default=list, help_text=_("Empty means the defaults.")
+    )
+    overdue_repeat_days = models.PositiveSmallIntegerField(
+        _("repeat overdue notices every (days)"), default=7
+    )
+    working_days_only = models.BooleanField(
+        _("send digests on working days only"),
+        default=True,
+        help_text=_("Weekends and Japanese public holidays are skipped."),
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def pending(self, *, now=None):
+        """Return notifications waiting to be e-mailed whose retry time has come."""
+        now = now or timezone.now()
+        return self.filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not e-mailed (digests off)")
+
+    recipient = models.EmailField(_("recipient"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    deadline = models.DateField(_("deadline"))
+    lead = models.SmallIntegerField(
+        _("lead"),
+        help_text=_("Days before the deadline (due soon) or days after it (overdue)."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "milestone", "kind", "deadline", "lead"],
+                name="unique_notification",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "next_attempt_at"],
+                name="notification_pending",
+                condition=Q(state="pending"),
+            ),
+            models.Index(fields=["user", "read_at"], name="notification_inbox"),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.milestone} → {self.recipient}"

@@ -1,0 +1,204 @@
+"""Fixtures shared by the whole suite: real services, real worker processes, real browsers.
+
+A test that needs PostgreSQL, Redis or Chromium skips with the reason when the service is not
+there, except under CI (``CI=true``), where a missing service fails the run instead.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require(condition, reason):
+    """Skip the test for ``reason`` unless running under CI, where it fails instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    # PostgreSQL tests belong to the run whose DATABASE_URL is PostgreSQL; on the embedded
+    # SQLite run they are deselected (and listed in the header), not skipped one by one.
+    if connection.vendor == "postgresql":
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+        config._roadmap_deselected = len(dropped)
+
+
+def pytest_report_header(config):
+    return [f"database: {connection.vendor}; CI={IN_CI}"]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    dropped = getattr(config, "_roadmap_deselected", 0)
+    if dropped:
+        terminalreporter.write_line(
+            f"{dropped} PostgreSQL-only tests not run: DATABASE_URL is not PostgreSQL."
+        )
+
+
+@pytest.fixture
+def redis_url():
+    """Return the URL of a reachable Redis database reserved for tests, flushed before use."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        require(False, f"Redis is not reachable at {REDIS_TEST_URL} ({exc})")
+    client.flushdb()
+    yield REDIS_TEST_URL
+    client.flushdb()
+    client.close()
+
+
+def free_port():
+    """Return a TCP port on loopback that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """Start a Redis server of the test's own, which the test may stop and start again."""
+    binary = shutil.which("redis-server")
+    require(binary is not None, "redis-server is not installed")
+    server = PrivateRedis(binary, free_port(), tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class PrivateRedis:
+    def __init__(self, binary, port, directory):
+        self.binary, self.port, self.directory = binary, port, directory
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def wait_for_port(port, timeout=15.0):
+    """Wait until something accepts connections on ``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def subprocess_database_url():
+    """Return a DATABASE_URL that points a child process at the test database."""
+    cfg = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{cfg['NAME']}"
+    user = quote(cfg.get("USER") or "")
+    password = f":{quote(cfg['PASSWORD'])}" if cfg.get("PASSWORD") else ""
+    host = cfg.get("HOST") or "127.0.0.1"
+    port = cfg.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{cfg['NAME']}"
+
+
+def child_environment(**overrides):
+    """Return the environment for a child process of the project sharing the test database."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="tracker.settings",
+        DATABASE_URL=subprocess_database_url(),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({key: str(value) for key, value in overrides.items()})
+    return env
+
+
+class CeleryProcess:
+    """A real ``celery`` worker (optionally with beat) or beat process."""
+
+    def __init__(self, args, env, log_path):
+        self.args, self.env, self.log_path = args, env, log_path
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tracker", *self.args],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def output(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def kill(self, sig):
+        os.killpg(self.process.pid, sig)
+        self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture
+def celery_processes(tmp_path):
+    """Start real Celery processes against the test database; stop them afterwards."""
+    started = []
+
+    def start(*args, broker_url, **env):
+        env.setdefault("VAR_DIR", tmp_path / "var")
+        process = CeleryProcess(
+            list(args),
+            child_environment(CELERY_BROKER_URL=broker_url, **env),
+            tmp_path / f"celery-{len(started)}.log",
+        ).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

@@ -1,0 +1,11 @@
+"""Test-run defaults for the environment, loaded before Django reads its settings.
+
+The settings refuse to start without SECRET_KEY when DEBUG is off, as production must; the test
+run supplies a throwaway key and plain-HTTP cookies. Anything already set wins, so the same
+suite runs against PostgreSQL and Redis when DATABASE_URL and CELERY_BROKER_URL are given.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")

@@ -1,0 +1,86 @@
+"""factory_boy factories shared by the suite."""
+
+from datetime import date
+
+import factory
+from django.contrib.auth import get_user_model
+
+from roadmap.models import Initiative, Membership, Milestone, Organization, Plan
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.go.jp")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class StaffUserFactory(UserFactory):
+    is_staff = True
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"org{n:04d}")
+    name_ja = factory.Sequence(lambda n: f"組織{n}")
+    name_en = factory.Sequence(lambda n: f"Organization {n}")
+    kind = Organization.Kind.MINISTRY
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(StaffUserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Membership.Role.OWNER
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Plan
+        django_get_or_create = ("code",)
+
+    code = "priority-plan-2024"
+    title_ja = "デジタル社会の実現に向けた重点計画"
+    title_en = "Priority Policy Program for Realizing a Digital Society"
+    decided_on = date(2024, 6, 21)
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Initiative
+
+    plan = factory.SubFactory(PlanFactory)
+    number = factory.Sequence(lambda n: f"9.{n + 1}")
+    title_ja = factory.Sequence(lambda n: f"施策{n}")
+    title_en = factory.Sequence(lambda n: f"Initiative {n}")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    """A milestone with an already-resolved window; default: due by the end of FY2025."""
+
+    class Meta:
+        model = Milestone
+
+    ref = factory.Sequence(lambda n: f"m-{n:05d}")
+    initiative = factory.SubFactory(InitiativeFactory)
+    owner = factory.SubFactory(OrganizationFactory)
+    title_ja = factory.Sequence(lambda n: f"マイルストーン{n}")
+    title_en = factory.Sequence(lambda n: f"Milestone {n}")
+    source_text = "2025年度までに実施する。"
+    kind = Milestone.Kind.DEADLINE
+    phrase = "2025年度まで"
+    reference_date = date(2024, 6, 21)
+    window_start = None
+    window_end = date(2026, 3, 31)
+    precision = Milestone.Precision.FISCAL_YEAR
+    rule = "fy-by"
+    deadline = factory.LazyAttribute(lambda m: m.window_end)
+    baseline_deadline = factory.LazyAttribute(lambda m: m.deadline)
