@@ -18,7 +18,6 @@ install: $(STAMP)
 run: export DEBUG ?= true
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 	$(BIN)/python manage.py bootstrap
 	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops both."
 	@trap 'kill 0' INT TERM; \
@@ -27,7 +26,6 @@ run: install
 	wait
 
 test: install
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
