@@ -433,6 +433,9 @@ class StatusComment(models.Model):
         verbose_name = _("status comment")
         verbose_name_plural = _("status comments")
 
+    def __str__(self):
+        return f"{self.old_status} → {self.new_status}: {self.comment[:40]}"
+
 
 class Step(models.Model):
     """One of the standard steps through which a migration milestone is tracked."""
