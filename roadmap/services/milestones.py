@@ -1,0 +1,234 @@
+"""Create milestones and change them by the rules: the deadline only through a revision."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from roadmap import periods
+from roadmap.models import (
+    DeadlineRevision,
+    DietSession,
+    Initiative,
+    Milestone,
+    Organization,
+    StatusComment,
+)
+
+UNDATED = periods.Window(
+    phrase="", start=None, end=None, precision=periods.Precision.OPEN, soft=False, rule="open"
+)
+
+
+def resolve_window(phrase: str, *, reference: date) -> periods.Window:
+    """Return the window ``phrase`` stands for, or raise a ValidationError naming it."""
+    if not phrase.strip():
+        # A commitment the source gives no date for: open, so it can never be overdue.
+        return UNDATED
+    try:
+        return periods.resolve(
+            phrase, reference=reference, diet_sessions=DietSession.objects.for_resolver()
+        )
+    except periods.PhraseError as error:
+        # The resolver's sentence names the phrase and says what was expected.
+        raise ValidationError({"phrase": ValidationError(str(error), code="phrase")}) from error
+
+
+def window_fields(window: periods.Window, kind: str) -> dict:
+    """Return the Milestone field values that store ``window`` for a milestone of ``kind``."""
+    return {
+        "phrase": window.phrase,
+        "window_start": window.start,
+        "window_end": window.end,
+        "precision": str(window.precision),
+        "soft": window.soft,
+        "rule": window.rule,
+        "deadline": window.deadline(kind),
+    }
+
+
+@transaction.atomic
+def create_milestone(
+    *,
+    initiative: Initiative,
+    owner: Organization,
+    ref: str,
+    title_ja: str,
+    title_en: str,
+    phrase: str,
+    kind: Milestone.Kind | str,
+    source_text: str = "",
+    reference_date: date | None = None,
+    status: Milestone.Status | str = Milestone.Status.PLANNED,
+    user=None,
+) -> Milestone:
+    """Create a milestone with its phrase resolved; its first deadline is the baseline."""
+    reference = reference_date or initiative.plan.decided_on
+    fields = window_fields(resolve_window(phrase, reference=reference), kind)
+    milestone = Milestone(
+        initiative=initiative,
+        owner=owner,
+        ref=ref,
+        title_ja=title_ja,
+        title_en=title_en,
+        source_text=source_text,
+        kind=kind,
+        reference_date=reference,
+        baseline_deadline=fields["deadline"],
+        status=status,
+        completed_on=timezone.localdate() if status == Milestone.Status.DONE else None,
+        **fields,
+    )
+    milestone.full_clean()
+    _save(milestone, user)
+    return milestone
+
+
+@transaction.atomic
+def revise_deadline(
+    *,
+    milestone: Milestone,
+    new_phrase: str,
+    reason: str,
+    kind: DeadlineRevision.Kind | str,
+    user,
+    reference_date: date | None = None,
+) -> DeadlineRevision:
+    """Move a milestone's deadline to what ``new_phrase`` resolves to, recording why."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for revising the deadline.")})
+    if kind not in DeadlineRevision.Kind.values:
+        raise ValidationError({"kind": _("Say whether this is an official re-plan or a slip.")})
+    locked = _lock(milestone)
+    reference = reference_date or timezone.localdate()
+    fields = window_fields(resolve_window(new_phrase, reference=reference), locked.kind)
+    revision = DeadlineRevision.objects.create(
+        milestone=locked,
+        old_phrase=locked.phrase,
+        old_deadline=locked.deadline,
+        new_phrase=new_phrase,
+        new_deadline=fields["deadline"],
+        reason=reason.strip(),
+        kind=kind,
+        decided_by=user,
+    )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.reference_date = reference
+    _clear_overdue_unless_still_late(locked)
+    _save(locked, user)
+    return revision
+
+
+@transaction.atomic
+def set_status(
+    *,
+    milestone: Milestone,
+    status: Milestone.Status | str,
+    user,
+    comment: str = "",
+    on: date | None = None,
+) -> Milestone:
+    """Change a milestone's status, with an optional comment kept alongside its history."""
+    locked = _lock(milestone)
+    if comment.strip():
+        StatusComment.objects.create(
+            milestone=locked,
+            old_status=locked.status,
+            new_status=status,
+            comment=comment.strip(),
+            author=user,
+        )
+    _apply_status(locked, status, on=on)
+    _clear_overdue_unless_still_late(locked)
+    _save(locked, user)
+    return locked
+
+
+@transaction.atomic
+def bulk_set_status(
+    *, milestones: QuerySet, status: Milestone.Status | str, user
+) -> list[Milestone]:
+    """Change the status of many milestones at once, recording each change in their history."""
+    today, now = timezone.localdate(), timezone.now()
+    changed = [m for m in milestones.select_for_update() if m.status != status]
+    for milestone in changed:
+        _apply_status(milestone, status, on=None)
+        milestone.version += 1
+        milestone.updated_at = now
+    Milestone.objects.bulk_update(
+        changed, ["status", "completed_on", "version", "updated_at"], batch_size=500
+    )
+    # The overdue rule is evaluated by the database, set-based, after the new status is in.
+    Milestone.objects.filter(pk__in=[m.pk for m in changed], overdue_since__isnull=False).exclude(
+        Milestone.overdue_condition(today)
+    ).update(overdue_since=None)
+    changed = list(Milestone.objects.filter(pk__in=[m.pk for m in changed]))
+    Milestone.history.bulk_history_create(changed, update=True, default_user=user)
+    return changed
+
+
+@transaction.atomic
+def assess_rag(*, milestone: Milestone, rag: Milestone.Rag | str, user) -> Milestone:
+    """Record a person's RAG assessment of a milestone (automation never sets one)."""
+    locked = _lock(milestone)
+    locked.rag = rag
+    locked.rag_assessed_by = user
+    locked.rag_assessed_at = timezone.now()
+    _save(locked, user)
+    return locked
+
+
+@transaction.atomic
+def edit_texts(
+    *, milestone: Milestone, user, title_ja: str, title_en: str, source_text: str
+) -> Milestone:
+    """Correct a milestone's titles and source wording; its dates stay as they are."""
+    locked = _lock(milestone)
+    locked.title_ja, locked.title_en, locked.source_text = title_ja, title_en, source_text
+    locked.full_clean(exclude=["initiative", "owner"])
+    _save(locked, user)
+    return locked
+
+
+def _lock(milestone: Milestone) -> Milestone:
+    """Return the milestone's row, locked until the transaction ends."""
+    return Milestone.objects.select_for_update().get(pk=milestone.pk)
+
+
+def _apply_status(milestone: Milestone, status: str, *, on: date | None) -> None:
+    """Set the status and the completion date that goes with it (default: today in Tokyo)."""
+    if status not in Milestone.Status.values:
+        raise ValidationError(
+            {"status": _("Unknown status %(status)s.")}, params={"status": status}
+        )
+    if status != Milestone.Status.DONE:
+        milestone.completed_on = None
+    elif on is not None or milestone.status != Milestone.Status.DONE:
+        milestone.completed_on = on or timezone.localdate()
+    milestone.status = status
+
+
+def _clear_overdue_unless_still_late(milestone: Milestone) -> None:
+    """Clear ``overdue_since`` unless the milestone is still late by the one overdue rule."""
+    if milestone.overdue_since is None:
+        return
+    if milestone.deadline is None or not _is_late(milestone, timezone.localdate()):
+        milestone.overdue_since = None
+
+
+def _is_late(milestone: Milestone, today: date) -> bool:
+    """Say whether the milestone's unsaved values meet ``Milestone.overdue_condition``."""
+    values = {"deadline": milestone.deadline, "kind": milestone.kind, "status": milestone.status}
+    return Milestone.overdue_condition(today).check(values)
+
+
+def _save(milestone: Milestone, user) -> None:
+    """Save the milestone, bumping its version and naming who changed it in its history."""
+    if milestone.pk is not None:
+        milestone.version += 1
+    milestone._history_user = user
+    milestone.save()

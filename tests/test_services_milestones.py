@@ -1,0 +1,201 @@
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from roadmap.models import DeadlineRevision, Milestone, StatusComment
+from roadmap.services.milestones import (
+    assess_rag,
+    bulk_set_status,
+    create_milestone,
+    revise_deadline,
+    set_status,
+)
+from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(autouse=True)
+def tokyo_today(monkeypatch):
+    """Pin today in Asia/Tokyo so that overdue questions have one answer."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: TODAY)
+
+
+def create(**overrides):
+    values = {
+        "initiative": InitiativeFactory(),
+        "owner": OrganizationFactory(),
+        "ref": "survey",
+        "title_ja": "調査",
+        "title_en": "Survey",
+        "phrase": "2024年夏までに",
+        "kind": Milestone.Kind.DEADLINE,
+    }
+    return create_milestone(**(values | overrides))
+
+
+def test_creating_resolves_the_phrase_against_the_plan_decision_date():
+    milestone = create(phrase="次期通常国会")
+    assert milestone.reference_date == date(2024, 6, 21)
+    assert (milestone.window_start, milestone.window_end) == (date(2025, 1, 24), date(2025, 6, 22))
+    assert milestone.deadline == milestone.baseline_deadline == date(2025, 6, 22)
+    assert (milestone.precision, milestone.rule) == ("diet_session", "diet")
+
+
+def test_creating_a_start_milestone_is_due_on_the_first_day():
+    milestone = create(phrase="2025年度以降", kind=Milestone.Kind.START)
+    assert milestone.deadline == date(2025, 4, 1)
+    assert milestone.window_end is None
+
+
+def test_creating_with_a_phrase_that_names_no_dates_is_refused_naming_it():
+    with pytest.raises(ValidationError) as error:
+        create(phrase="いつか")
+    assert "いつか" in str(error.value.message_dict["phrase"])
+    assert not Milestone.objects.exists()
+
+
+def test_creating_without_a_phrase_gives_an_open_window_with_no_deadline():
+    milestone = create(phrase="")
+    assert (milestone.precision, milestone.rule, milestone.deadline) == ("open", "open", None)
+
+
+def test_creating_records_who_in_the_history():
+    user = UserFactory()
+    milestone = create(user=user)
+    assert milestone.history.get().history_user == user
+
+
+def test_revising_requires_a_reason():
+    milestone = MilestoneFactory()
+    with pytest.raises(ValidationError):
+        revise_deadline(
+            milestone=milestone, new_phrase="2026年度末", reason="  ", kind="slip", user=None
+        )
+    milestone.refresh_from_db()
+    assert milestone.deadline == date(2026, 3, 31)
+    assert not DeadlineRevision.objects.exists()
+
+
+def test_revising_records_old_and_new_and_keeps_the_baseline():
+    user = UserFactory()
+    milestone = MilestoneFactory()
+    revision = revise_deadline(
+        milestone=milestone,
+        new_phrase="2026年度末まで",
+        reason="調達の遅れ",
+        kind=DeadlineRevision.Kind.SLIP,
+        user=user,
+    )
+    milestone.refresh_from_db()
+    assert (revision.old_phrase, revision.old_deadline) == ("2025年度まで", date(2026, 3, 31))
+    assert (revision.new_phrase, revision.new_deadline) == ("2026年度末まで", date(2027, 3, 31))
+    assert (revision.decided_by, revision.kind) == (user, "slip")
+    assert milestone.deadline == date(2027, 3, 31)
+    assert milestone.baseline_deadline == date(2026, 3, 31)
+    assert milestone.version == 2
+
+
+def test_revising_to_a_later_deadline_clears_overdue():
+    milestone = MilestoneFactory(
+        phrase="2025年度前半", window_end=date(2025, 9, 30), overdue_since=date(2025, 10, 1)
+    )
+    revise_deadline(
+        milestone=milestone, new_phrase="2027年度中", reason="再計画", kind="replan", user=None
+    )
+    milestone.refresh_from_db()
+    assert milestone.overdue_since is None
+
+
+def test_revising_to_a_still_passed_deadline_keeps_overdue():
+    milestone = MilestoneFactory(window_end=date(2025, 9, 30), overdue_since=date(2025, 10, 1))
+    revise_deadline(
+        milestone=milestone, new_phrase="2025年度末", reason="延期", kind="slip", user=None
+    )
+    milestone.refresh_from_db()
+    assert milestone.overdue_since == date(2025, 10, 1)
+
+
+def test_revising_records_who_in_the_history():
+    user = UserFactory()
+    milestone = MilestoneFactory()
+    revise_deadline(milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=user)
+    latest = milestone.history.latest()
+    assert (latest.history_user, latest.deadline) == (user, date(2028, 3, 31))
+
+
+def test_status_done_sets_completion_today_and_clears_overdue():
+    milestone = MilestoneFactory(window_end=date(2025, 3, 31), overdue_since=date(2025, 4, 1))
+    set_status(milestone=milestone, status=Milestone.Status.DONE, user=None)
+    milestone.refresh_from_db()
+    assert (milestone.completed_on, milestone.overdue_since) == (TODAY, None)
+
+
+def test_leaving_done_clears_the_completion_date():
+    milestone = MilestoneFactory(status=Milestone.Status.DONE, completed_on=date(2025, 1, 1))
+    set_status(milestone=milestone, status=Milestone.Status.IN_PROGRESS, user=None)
+    milestone.refresh_from_db()
+    assert milestone.completed_on is None
+
+
+def test_a_started_start_milestone_is_no_longer_overdue():
+    milestone = MilestoneFactory(
+        kind=Milestone.Kind.START, deadline=date(2025, 4, 1), overdue_since=date(2025, 4, 2)
+    )
+    set_status(milestone=milestone, status=Milestone.Status.IN_PROGRESS, user=None)
+    milestone.refresh_from_db()
+    assert milestone.overdue_since is None
+
+
+def test_status_comment_is_recorded_with_old_and_new_status():
+    user = UserFactory()
+    milestone = MilestoneFactory()
+    set_status(milestone=milestone, status="in_progress", user=user, comment="着手")
+    comment = StatusComment.objects.get()
+    assert (comment.old_status, comment.new_status, comment.comment) == (
+        "planned",
+        "in_progress",
+        "着手",
+    )
+    assert comment.author == user
+
+
+def test_bulk_status_change_records_history_for_each_with_who():
+    user = UserFactory()
+    milestones = MilestoneFactory.create_batch(3, overdue_since=date(2026, 4, 1))
+    bulk_set_status(milestones=Milestone.objects.all(), status="done", user=user)
+    for milestone in milestones:
+        milestone.refresh_from_db()
+        latest = milestone.history.latest()
+        assert (milestone.status, milestone.completed_on, milestone.overdue_since) == (
+            "done",
+            TODAY,
+            None,
+        )
+        assert (latest.history_user, latest.status) == (user, "done")
+        assert milestone.version == 2
+
+
+def test_bulk_in_progress_keeps_a_late_deadline_milestone_overdue():
+    milestone = MilestoneFactory(window_end=date(2026, 3, 31), overdue_since=date(2026, 4, 1))
+    bulk_set_status(milestones=Milestone.objects.all(), status="in_progress", user=None)
+    milestone.refresh_from_db()
+    assert milestone.overdue_since == date(2026, 4, 1)
+
+
+def test_rag_assessment_records_who_and_when():
+    user = UserFactory()
+    milestone = assess_rag(milestone=MilestoneFactory(), rag=Milestone.Rag.AMBER, user=user)
+    assert (milestone.rag, milestone.rag_assessed_by) == ("amber", user)
+    assert milestone.rag_assessed_at is not None
+
+
+def test_no_service_sends_mail():
+    milestone = MilestoneFactory()
+    set_status(milestone=milestone, status="done", user=None, comment="完了")
+    revise_deadline(milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=None)
+    assert mail.outbox == []
