@@ -123,7 +123,9 @@ def test_revising_to_a_still_passed_deadline_keeps_overdue():
 def test_revising_records_who_in_the_history():
     user = UserFactory()
     milestone = MilestoneFactory()
-    revise_deadline(milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=user)
+    revise_deadline(
+        milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=user
+    )
     latest = milestone.history.latest()
     assert (latest.history_user, latest.deadline) == (user, date(2028, 3, 31))
 
@@ -197,5 +199,7 @@ def test_rag_assessment_records_who_and_when():
 def test_no_service_sends_mail():
     milestone = MilestoneFactory()
     set_status(milestone=milestone, status="done", user=None, comment="完了")
-    revise_deadline(milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=None)
+    revise_deadline(
+        milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=None
+    )
     assert mail.outbox == []
