@@ -1,0 +1,604 @@
+"""The municipal standardization programme as data: its bodies, milestones, re-plans and steps.
+
+Every local government (47 prefectures and the 1,741 municipalities of ``data/prefectures.tsv``)
+migrates its standard business systems — municipalities all 20, prefectures 15 and 16 — by the
+programme deadline 「原則2025年度までに」. A seeded share of bodies and systems moved to the end of
+FY2030 by the official re-plan for hard-to-migrate systems (移行困難システム), in the proportion of
+the December 2025 survey (743 bodies, 5,009 systems). Each milestone is tracked through the 40
+standard ``STEPS``.
+
+Codes: a prefecture's ``Organization.code`` is its two-digit code ("01" 北海道 … "47" 沖縄県); a
+municipality's is a six-digit local-government code (JIS X 0402): the prefecture's two digits,
+three digits of its own and a check digit. The check digit is computed from the first five
+digits d1…d5 as ``(11 - (6·d1 + 5·d2 + 4·d3 + 3·d4 + 2·d5) % 11) % 10``, which reproduces the
+published codes, e.g. 札幌市 011002, 新宿区 131041 (remainder 0 gives 1), 渋谷区 131130
+(remainder 1 gives 0).
+
+``generate`` writes all of it with bulk inserts and set-based updates and can be run again: it
+only adds what is missing (organizations by code, milestones by ref, one re-plan revision per
+milestone, steps for milestones that have none).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from roadmap import periods
+from roadmap.models import (
+    DeadlineRevision,
+    Initiative,
+    Membership,
+    Milestone,
+    Organization,
+    Plan,
+    Step,
+)
+from roadmap.standard_systems import PREFECTURE_SYSTEMS, STANDARD_SYSTEMS
+
+PREFECTURES_FILE = Path(__file__).resolve().parent / "data" / "prefectures.tsv"
+
+PLAN_CODE = "priority-plan-2024"
+PLAN_TITLE_JA = "デジタル社会の実現に向けた重点計画"
+PLAN_TITLE_EN = "Priority Policy Program for Realizing a Digital Society"
+PLAN_DECIDED_ON = date(2024, 6, 21)
+# Section 5.4 (デジタル・ガバメントの強化), 1 (公共分野), third item of the 2024 plan.
+INITIATIVE_NUMBER = "5.4.1.3"
+INITIATIVE_TITLE_JA = "地方公共団体情報システムの統一・標準化"
+INITIATIVE_TITLE_EN = "Unification and standardization of local government information systems"
+SOURCE_TEXT = (
+    "基幹業務システムを利用する全ての地方公共団体が、原則2025年度までに、"
+    "標準準拠システムへ円滑かつ安全に移行できるよう、環境を整備します。"
+)
+PROGRAMME_PHRASE = "原則2025年度までに"
+REF_PREFIX = "std-"
+
+REPLAN_PHRASE = "2030年度末までに"
+REPLAN_REASON = "移行困難システム（特定移行支援システム）として個別の移行期限を設定"
+REPLAN_DECIDED_AT = datetime(2025, 12, 26, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+# The December 2025 survey: 743 of the 1,788 bodies, 5,009 systems.
+REPLAN_BODIES, REPLAN_SYSTEMS, ALL_BODIES = 743, 5009, 1788
+
+# The day the generated statuses describe: nothing is completed after it.
+SNAPSHOT = date(2026, 10, 31)
+PROGRAMME_START = date(2022, 4, 1)
+FY2024_START = date(2024, 4, 1)
+
+OWNER_EMAIL_DOMAIN = "example.jp"
+BATCH_SIZE = 2000
+
+
+class StandardStep(NamedTuple):
+    number: int
+    name_ja: str
+    name_en: str
+
+    def name(self, language=None):
+        """Return the name in the given language."""
+        if language and language.startswith("en"):
+            return self.name_en
+        return self.name_ja
+
+
+STEPS = (
+    StandardStep(1, "現行業務の確認", "Review current business processes (Fit&Gap preparation)"),
+    StandardStep(2, "推進体制の立ち上げ", "Set up the project organization"),
+    StandardStep(3, "現行システムの概要調査", "Survey the current systems"),
+    StandardStep(4, "移行計画の作成", "Draw up the migration plan"),
+    StandardStep(5, "標準仕様書とのFit&Gap分析", "Fit&Gap analysis against the standard"),
+    StandardStep(6, "業務フローの見直し", "Revise business workflows"),
+    StandardStep(7, "独自施策・カスタマイズの整理", "Settle local additions and customizations"),
+    StandardStep(8, "関連システムの洗い出し", "Identify connected systems"),
+    StandardStep(9, "移行経費の見積り", "Estimate the migration cost"),
+    StandardStep(10, "予算要求", "Request the budget"),
+    StandardStep(11, "補助金の交付申請", "Apply for the migration subsidy"),
+    StandardStep(12, "予算の確定", "Budget approved"),
+    StandardStep(13, "情報提供依頼（RFI）", "Request for information (RFI)"),
+    StandardStep(14, "調達仕様書の作成", "Write the procurement specification"),
+    StandardStep(15, "事業者の選定", "Select the vendor"),
+    StandardStep(16, "契約締結", "Sign the contract"),
+    StandardStep(17, "ガバメントクラウド利用申請", "Apply to use the Government Cloud"),
+    StandardStep(18, "ガバメントクラウド接続回線の整備", "Connect to the Government Cloud"),
+    StandardStep(19, "環境構築", "Build the environments"),
+    StandardStep(20, "標準準拠システムの設定", "Configure the standard-compliant system"),
+    StandardStep(21, "データ移行計画の策定", "Plan the data migration"),
+    StandardStep(22, "移行データの抽出", "Extract the data to migrate"),
+    StandardStep(23, "データクレンジング", "Cleanse the data"),
+    StandardStep(24, "標準レイアウトへのデータ変換", "Convert the data to the standard layout"),
+    StandardStep(25, "移行リハーサル", "Migration rehearsal"),
+    StandardStep(26, "移行データの検証", "Verify the migrated data"),
+    StandardStep(27, "他システムとの連携テスト", "Integration tests with connected systems"),
+    StandardStep(28, "総合テスト", "System test"),
+    StandardStep(29, "運用テスト", "Operational acceptance test"),
+    StandardStep(30, "例規の改正", "Amend local ordinances and rules"),
+    StandardStep(31, "帳票・様式の見直し", "Revise forms and printouts"),
+    StandardStep(32, "運用手順書の作成", "Write the operating procedures"),
+    StandardStep(33, "職員研修", "Train staff"),
+    StandardStep(34, "住民への周知", "Inform residents"),
+    StandardStep(35, "本番移行判定", "Go/no-go decision"),
+    StandardStep(36, "現行システムの契約終了手続", "Give notice on the current system's contract"),
+    StandardStep(37, "現行システムの停止準備", "Prepare to shut down the current system"),
+    StandardStep(38, "最終データ移行", "Final data migration"),
+    StandardStep(39, "稼働前最終確認", "Final pre-go-live check"),
+    StandardStep(40, "本番移行", "Cut-over"),
+)
+
+
+class Prefecture(NamedTuple):
+    code: str
+    name_ja: str
+    name_en: str
+    municipalities: int
+
+
+class Body(NamedTuple):
+    """A local government of the programme, with the standard systems it runs."""
+
+    code: str
+    name_ja: str
+    name_en: str
+    kind: str
+    parent_code: str | None
+    systems: tuple[int, ...]
+
+
+class Spec(NamedTuple):
+    """What one generated milestone looks like on the snapshot day."""
+
+    ref: str
+    body: Body
+    system: int
+    status: str
+    completed_on: date | None
+    replanned: bool
+
+
+@dataclass
+class Report:
+    """What a run of ``generate`` found and added."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    elapsed: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """Return the report as lines for the operator."""
+        lines = [
+            f"{name}: {count:,} added, {self.totals.get(name, 0):,} in all"
+            for name, count in self.created.items()
+        ]
+        lines += [f"{name}: {seconds:.1f} s" for name, seconds in self.elapsed.items()]
+        return lines
+
+
+# Codes and bodies --------------------------------------------------------------------------
+
+
+def check_digit(five_digits: str) -> str:
+    """Return the JIS X 0402 check digit of a five-digit local-government code."""
+    total = sum(int(d) * w for d, w in zip(five_digits, (6, 5, 4, 3, 2), strict=True))
+    return str((11 - total % 11) % 10)
+
+
+def municipality_code(prefecture_code: str, serial: int) -> str:
+    """Return the six-digit code of the ``serial``-th generated municipality of a prefecture."""
+    five = f"{prefecture_code}{200 + serial:03d}"
+    return five + check_digit(five)
+
+
+def load_prefectures(path: Path = PREFECTURES_FILE) -> list[Prefecture]:
+    """Return the 47 prefectures with their number of municipalities."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    return [Prefecture(c, ja, en, int(n)) for c, ja, en, n in rows if not c.startswith("#")]
+
+
+def programme_bodies(
+    prefectures: Iterable[Prefecture], *, max_municipalities: int | None = None
+) -> list[Body]:
+    """Return every body of the programme: each prefecture followed by its municipalities."""
+    all_systems = tuple(system.number for system in STANDARD_SYSTEMS)
+    bodies = []
+    for pref in prefectures:
+        bodies.append(
+            Body(
+                pref.code,
+                pref.name_ja,
+                pref.name_en,
+                Organization.Kind.PREFECTURE,
+                None,
+                PREFECTURE_SYSTEMS,
+            )
+        )
+        count = min(pref.municipalities, max_municipalities or pref.municipalities)
+        for serial in range(1, count + 1):
+            bodies.append(
+                Body(
+                    municipality_code(pref.code, serial),
+                    f"{pref.name_ja}団体{serial:03d}",
+                    f"{pref.name_en} municipality {serial:03d}",
+                    Organization.Kind.MUNICIPALITY,
+                    pref.code,
+                    all_systems,
+                )
+            )
+    return bodies
+
+
+def milestone_ref(body_code: str, system: int) -> str:
+    """Return the stable reference of a body's milestone for one business system."""
+    return f"{REF_PREFIX}{body_code}-{system:02d}"
+
+
+# The seeded picture on the snapshot day ----------------------------------------------------
+
+
+def programme_specs(bodies: list[Body], *, seed: int) -> list[Spec]:
+    """Return the milestones of ``bodies`` with seeded statuses and re-plans."""
+    rng = random.Random(seed)
+    replanned = replanned_slots(bodies, rng)
+    return [
+        spec(rng, body, system, replanned=(body.code, system) in replanned)
+        for body in bodies
+        for system in body.systems
+    ]
+
+
+def spec(rng: random.Random, body: Body, system: int, *, replanned: bool) -> Spec:
+    """Return the seeded picture of one body's milestone for one business system."""
+    status, completed_on = seeded_status(rng, replanned)
+    return Spec(milestone_ref(body.code, system), body, system, status, completed_on, replanned)
+
+
+def replanned_slots(bodies: list[Body], rng: random.Random) -> set[tuple[str, int]]:
+    """Return the (body, system) pairs re-planned, in the December 2025 proportions."""
+    body_count = round(len(bodies) * REPLAN_BODIES / ALL_BODIES)
+    chosen = rng.sample(bodies, body_count)
+    slots = {(body.code, rng.choice(body.systems)) for body in chosen}
+    spare = sorted({(b.code, s) for b in chosen for s in b.systems} - slots)
+    extra = round(body_count * REPLAN_SYSTEMS / REPLAN_BODIES) - len(slots)
+    return slots | set(rng.sample(spare, min(max(extra, 0), len(spare))))
+
+
+def seeded_status(rng: random.Random, replanned: bool) -> tuple[str, date | None]:
+    """Return a status and completion day as seen on the snapshot day."""
+    draw = rng.random()
+    if replanned:
+        return (
+            (Milestone.Status.PLANNED, None)
+            if draw < 0.2
+            else (Milestone.Status.IN_PROGRESS, None)
+        )
+    if draw < 0.78:  # on time, mostly in the last months before the deadline
+        return Milestone.Status.DONE, day_between(rng, FY2024_START, date(2026, 3, 31), 0.85)
+    if draw < 0.88:  # late, in the months after it
+        return Milestone.Status.DONE, day_between(rng, date(2026, 4, 1), SNAPSHOT, 0.2)
+    if draw < 0.97:
+        return Milestone.Status.IN_PROGRESS, None
+    return Milestone.Status.PLANNED, None
+
+
+def day_between(rng: random.Random, first: date, last: date, mode: float) -> date:
+    """Return a day from a triangular distribution over [first, last] peaking at ``mode``."""
+    span = (last - first).days
+    return first + timedelta(days=round(rng.triangular(0, span, span * mode)))
+
+
+def step_dates(ref: str, status: str, completed_on: date | None, *, seed: int) -> list:
+    """Return the completion day (or None) of each of the 40 steps of a milestone."""
+    rng = random.Random(f"{seed}:{ref}")
+    if status == Milestone.Status.DONE:
+        started = max(PROGRAMME_START, completed_on - timedelta(days=rng.randint(300, 900)))
+        return sorted_days(rng, started, completed_on, len(STEPS), end_included=True)
+    if status == Milestone.Status.IN_PROGRESS:
+        started = SNAPSHOT - timedelta(days=rng.randint(200, 900))
+        done = sorted_days(rng, started, SNAPSHOT, rng.randint(4, len(STEPS) - 1))
+        return done + [None] * (len(STEPS) - len(done))
+    return [None] * len(STEPS)
+
+
+def sorted_days(rng, first: date, last: date, count: int, *, end_included=False) -> list[date]:
+    """Return ``count`` non-decreasing days between ``first`` and ``last``."""
+    span = max((last - first).days, 0)
+    days = sorted(first + timedelta(days=rng.randint(0, span)) for _ in range(count))
+    if end_included and days:
+        days[-1] = last
+    return days
+
+
+# Writing -----------------------------------------------------------------------------------
+
+
+def generate(
+    *,
+    seed: int = 2024,
+    steps: bool = False,
+    owners: bool = False,
+    limit_prefectures: int | None = None,
+    max_municipalities: int | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Report:
+    """Write the programme's bodies, milestones, re-plans (and owners, steps) where missing."""
+    report = Report()
+    prefectures = load_prefectures()[:limit_prefectures]
+    bodies = programme_bodies(prefectures, max_municipalities=max_municipalities)
+    specs = programme_specs(bodies, seed=seed)
+    with timed(report, "organizations"):
+        org_ids = ensure_organizations(bodies, report)
+    if owners:
+        with timed(report, "owners"):
+            ensure_owners(bodies, org_ids, report)
+    with timed(report, "milestones"):
+        ensure_milestones(specs, org_ids, report, batch_size=batch_size)
+    with timed(report, "re-plans"):
+        ensure_replans(specs, report, batch_size=batch_size)
+    if steps:
+        with timed(report, "steps"):
+            ensure_steps(seed, report, batch_size=batch_size)
+    return report
+
+
+@contextmanager
+def timed(report: Report, name: str) -> Iterator[None]:
+    """Record the seconds the block takes in the report under ``name``."""
+    started = time.perf_counter()
+    yield
+    report.elapsed[name] = time.perf_counter() - started
+
+
+def ensure_organizations(bodies: list[Body], report: Report) -> dict[str, int]:
+    """Create the bodies missing by code, prefectures first; return their ids by code."""
+    existing = dict(
+        Organization.objects.filter(code__in=[b.code for b in bodies]).values_list("code", "pk")
+    )
+    created = 0
+    for kind in (Organization.Kind.PREFECTURE, Organization.Kind.MUNICIPALITY):
+        new = [
+            Organization(
+                code=b.code,
+                name_ja=b.name_ja,
+                name_en=b.name_en,
+                kind=b.kind,
+                parent_id=existing.get(b.parent_code),
+            )
+            for b in bodies
+            if b.kind == kind and b.code not in existing
+        ]
+        Organization.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        existing = dict(
+            Organization.objects.filter(code__in=[b.code for b in bodies]).values_list(
+                "code", "pk"
+            )
+        )
+        created += len(new)
+    report.created["organizations"] = created
+    report.totals["organizations"] = len(existing)
+    return existing
+
+
+def ensure_owners(bodies: list[Body], org_ids: dict[str, int], report: Report) -> None:
+    """Give each body one owner account with an e-mail address, where it has none."""
+    User = get_user_model()
+    names = {f"owner-{b.code}": b.code for b in bodies}
+    taken = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    users = [
+        User(
+            username=name,
+            email=f"{name}@{OWNER_EMAIL_DOMAIN}",
+            is_staff=True,
+            password=make_password(None),
+        )
+        for name in names
+        if name not in taken
+    ]
+    User.objects.bulk_create(users, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    user_ids = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                user_id=user_ids[name], organization_id=org_ids[code], role=Membership.Role.OWNER
+            )
+            for name, code in names.items()
+        ],
+        batch_size=BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+    report.created["owners"] = len(users)
+    report.totals["owners"] = len(user_ids)
+
+
+def programme_initiative() -> Initiative:
+    """Return the programme's initiative in the 2024 plan, creating plan and item if missing."""
+    plan, _ = Plan.objects.get_or_create(
+        code=PLAN_CODE,
+        defaults={
+            "title_ja": PLAN_TITLE_JA,
+            "title_en": PLAN_TITLE_EN,
+            "decided_on": PLAN_DECIDED_ON,
+        },
+    )
+    existing = Initiative.objects.filter(plan=plan, title_ja=INITIATIVE_TITLE_JA).first()
+    if existing:
+        return existing
+    initiative, _ = Initiative.objects.get_or_create(
+        plan=plan,
+        number=INITIATIVE_NUMBER,
+        defaults={"title_ja": INITIATIVE_TITLE_JA, "title_en": INITIATIVE_TITLE_EN},
+    )
+    return initiative
+
+
+def ensure_milestones(
+    specs: list[Spec], org_ids: dict[str, int], report: Report, *, batch_size: int
+) -> None:
+    """Create the milestones missing by ref, each with its first history record."""
+    initiative = programme_initiative()
+    window = periods.resolve(PROGRAMME_PHRASE, reference=initiative.plan.decided_on)
+    existing = set(
+        Milestone.objects.filter(ref__startswith=REF_PREFIX).values_list("ref", flat=True)
+    )
+    missing = [spec for spec in specs if spec.ref not in existing]
+    for batch in batched(missing, batch_size):
+        with transaction.atomic():
+            bulk_create_with_history(
+                [programme_milestone(spec, initiative, window, org_ids) for spec in batch],
+                Milestone,
+                batch_size=batch_size,
+                default_change_reason="標準化対象システムの移行計画を登録",
+            )
+    report.created["milestones"] = len(missing)
+    report.totals["milestones"] = len(existing) + len(missing)
+
+
+def programme_milestone(
+    spec: Spec, initiative: Initiative, window: periods.Window, org_ids: dict[str, int]
+) -> Milestone:
+    """Return the unsaved milestone of one body and business system."""
+    system = STANDARD_SYSTEMS[spec.system - 1]
+    deadline = window.deadline(Milestone.Kind.DEADLINE)
+    return Milestone(
+        ref=spec.ref,
+        initiative=initiative,
+        owner_id=org_ids[spec.body.code],
+        title_ja=f"{spec.body.name_ja} {system.name_ja}システムの標準準拠システムへの移行",
+        title_en=f"{spec.body.name_en}: {system.name_en} system migrated to the standard",
+        source_text=SOURCE_TEXT,
+        kind=Milestone.Kind.DEADLINE,
+        business_system=spec.system,
+        reference_date=initiative.plan.decided_on,
+        **window_fields(window),
+        deadline=deadline,
+        baseline_deadline=deadline,
+        status=spec.status,
+        completed_on=spec.completed_on,
+    )
+
+
+def window_fields(window: periods.Window) -> dict:
+    """Return the milestone fields that hold a resolved window."""
+    return {
+        "phrase": window.phrase,
+        "window_start": window.start,
+        "window_end": window.end,
+        "precision": str(window.precision),
+        "soft": window.soft,
+        "rule": window.rule,
+    }
+
+
+def ensure_replans(specs: list[Spec], report: Report, *, batch_size: int) -> None:
+    """Move the re-planned milestones to FY2030 with a revision each, once."""
+    window = periods.resolve(REPLAN_PHRASE, reference=REPLAN_DECIDED_AT.date())
+    refs = [spec.ref for spec in specs if spec.replanned]
+    already = DeadlineRevision.objects.filter(
+        milestone=OuterRef("pk"), kind=DeadlineRevision.Kind.REPLAN, reason=REPLAN_REASON
+    )
+    created = 0
+    for batch in batched(refs, batch_size):
+        pending = list(
+            Milestone.objects.filter(ref__in=batch)
+            .exclude(Exists(already))
+            .values_list("pk", "phrase", "deadline")
+        )
+        if pending:
+            replan_batch(pending, window)
+        created += len(pending)
+    report.created["re-plans"] = created
+    report.totals["re-plans"] = DeadlineRevision.objects.filter(
+        kind=DeadlineRevision.Kind.REPLAN, reason=REPLAN_REASON
+    ).count()
+
+
+@transaction.atomic
+def replan_batch(pending: list[tuple], window: periods.Window) -> None:
+    """Record the re-plan of a batch of milestones and apply it with one UPDATE."""
+    new_deadline = window.deadline(Milestone.Kind.DEADLINE)
+    DeadlineRevision.objects.bulk_create(
+        DeadlineRevision(
+            milestone_id=pk,
+            old_phrase=phrase,
+            old_deadline=deadline,
+            new_phrase=window.phrase,
+            new_deadline=new_deadline,
+            reason=REPLAN_REASON,
+            kind=DeadlineRevision.Kind.REPLAN,
+            decided_at=REPLAN_DECIDED_AT,
+        )
+        for pk, phrase, deadline in pending
+    )
+    ids = [pk for pk, *_ in pending]
+    Milestone.objects.filter(pk__in=ids).update(
+        **window_fields(window),
+        reference_date=REPLAN_DECIDED_AT.date(),
+        deadline=new_deadline,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    Milestone.history.bulk_history_create(
+        list(Milestone.objects.filter(pk__in=ids)),
+        update=True,
+        default_change_reason=REPLAN_REASON,
+    )
+
+
+def ensure_steps(seed: int, report: Report, *, batch_size: int) -> None:
+    """Create the 40 steps of every programme milestone that has none yet."""
+    without = (
+        Milestone.objects.filter(ref__startswith=REF_PREFIX)
+        .exclude(Exists(Step.objects.filter(milestone=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", "ref", "status", "completed_on")
+    )
+    created = 0
+    for batch in batched(list(without), batch_size):
+        rows = list(step_rows(batch, seed))
+        with transaction.atomic():
+            insert_steps(rows)
+        created += len(rows)
+    report.created["steps"] = created
+    report.totals["steps"] = Step.objects.filter(milestone__ref__startswith=REF_PREFIX).count()
+
+
+def step_rows(milestones: Iterable[tuple], seed: int) -> Iterator[tuple]:
+    """Yield (milestone id, step number, completed on) for each step of ``milestones``."""
+    for pk, ref, status, completed_on in milestones:
+        for number, day in enumerate(step_dates(ref, status, completed_on, seed=seed), 1):
+            yield pk, number, day
+
+
+def insert_steps(rows: list[tuple]) -> None:
+    """Insert step rows: COPY on PostgreSQL, batched INSERTs elsewhere."""
+    if connection.vendor != "postgresql":
+        Step.objects.bulk_create(
+            [Step(milestone_id=pk, number=n, completed_on=d) for pk, n, d in rows],
+            batch_size=BATCH_SIZE,
+        )
+        return
+    table = Step._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table} (milestone_id, number, completed_on) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def batched(items: list, size: int) -> Iterator[list]:
+    """Yield consecutive slices of ``items`` of at most ``size`` elements."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
