@@ -6,3 +6,6 @@ class RoadmapConfig(AppConfig):
     name = "roadmap"
     verbose_name = _("Roadmap")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from roadmap import security  # noqa: F401 (connects the audit-log receivers)

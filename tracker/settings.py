@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "roadmap.middleware.RefusedAccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
