@@ -185,10 +185,10 @@ CELERY_BROKER_URL = (
     os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://"
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    (VAR_DIR / "broker").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
-        "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
     }
 else:
