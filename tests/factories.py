@@ -5,7 +5,15 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 
-from roadmap.models import Initiative, Membership, Milestone, Organization, Plan
+from roadmap.models import (
+    Initiative,
+    Membership,
+    Milestone,
+    Notification,
+    Organization,
+    Plan,
+    UserPreference,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -84,3 +92,25 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     rule = "fy-by"
     deadline = factory.LazyAttribute(lambda m: m.window_end)
     baseline_deadline = factory.LazyAttribute(lambda m: m.deadline)
+
+
+class UserPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserPreference
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A pending overdue notice to the milestone's owner, queued now."""
+
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    recipient = factory.LazyAttribute(lambda n: n.user.email if n.user else "info@example.lg.jp")
+    milestone = factory.SubFactory(MilestoneFactory)
+    kind = Notification.Kind.OVERDUE
+    deadline = factory.LazyAttribute(lambda n: n.milestone.deadline)
+    lead = 1
