@@ -1,8 +1,16 @@
 from django.urls import path
 
+from roadmap.views import feeds, pages
+
 app_name = "roadmap"
 
 urlpatterns = [
     # Reading side (timeline, dashboard, milestone, feeds, API).
+    path("", pages.timeline, name="timeline"),
+    path("milestones/<int:pk>/", pages.milestone_detail, name="milestone"),
+    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("milestones.ics", feeds.ics, name="ics"),
+    path("milestones.csv", feeds.csv_export, name="csv"),
+    path("api/milestones/", feeds.api_milestones, name="api_milestones"),
     # Signed-in user's notifications and settings.
 ]

@@ -1,0 +1,205 @@
+"""The one set of milestone filters read from the address by every page, feed and export.
+
+A query that cannot be read exactly — a value of the wrong form, a parameter this tracker does
+not know, a misspelt filter name, bytes that are not UTF-8 — is refused with a sentence naming
+the parameter, never answered with the unfiltered list.
+"""
+
+from urllib.parse import parse_qsl
+
+import django_filters
+from django import forms
+from django.core.paginator import Paginator
+from django.core.validators import RegexValidator
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from roadmap import periods
+from roadmap.models import Milestone, Organization
+
+MAX_QUERY_LENGTH = 2000
+MAX_SHOWN_VALUE = 80
+# Parameters that are not filters: paging and the reading language.
+PAGING_PARAMETERS = frozenset({"page", "page_size", "lang"})
+
+
+class BadQuery(Exception):
+    """A query the tracker refuses to answer, with one readable sentence per problem."""
+
+    def __init__(self, problems):
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
+
+
+class PageNotFound(Exception):
+    """A page number past the last page."""
+
+
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner organization (code)"),
+        queryset=Organization.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput(attrs={"list": "owner-codes", "autocomplete": "off"}),
+    )
+    area = django_filters.CharFilter(
+        label=_("Initiative or area (number)"),
+        method="filter_area",
+        max_length=32,
+        validators=[
+            RegexValidator(
+                r"^\d+(\.\d+)*\Z", message=_("Enter an initiative number such as 5 or 5.1.")
+            )
+        ],
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Milestone.Status.choices, empty_label=_("All")
+    )
+    fy = IntegerFilter(
+        label=_("Fiscal year of the deadline"),
+        method="filter_fiscal_year",
+        min_value=1989,
+        max_value=2100,
+    )
+    overdue = django_filters.ChoiceFilter(
+        label=_("Overdue"),
+        choices=[("yes", _("Overdue only")), ("no", _("Not overdue only"))],
+        empty_label=_("All"),
+        method="filter_overdue",
+    )
+    precision = django_filters.ChoiceFilter(
+        label=_("Precision"), choices=Milestone.Precision.choices, empty_label=_("All")
+    )
+    q = django_filters.CharFilter(label=_("Text"), method="filter_text", max_length=200)
+
+    class Meta:
+        model = Milestone
+        fields = []
+
+    def filter_area(self, queryset, name, value):
+        """Keep milestones of the initiative numbered ``value`` and of those below it."""
+        return queryset.filter(
+            Q(initiative__number=value) | Q(initiative__number__startswith=f"{value}.")
+        )
+
+    def filter_fiscal_year(self, queryset, name, value):
+        """Keep milestones whose deadline falls in fiscal year ``value``."""
+        first, last = periods.fiscal_year_bounds(value)
+        return queryset.filter(deadline__gte=first, deadline__lte=last)
+
+    def filter_overdue(self, queryset, name, value):
+        """Keep milestones the scheduler has flagged overdue (``yes``) or not (``no``)."""
+        return queryset.filter(overdue_since__isnull=(value == "no"))
+
+    def filter_text(self, queryset, name, value):
+        """Keep milestones whose titles, phrase, reference or source wording contain ``value``."""
+        condition = Q()
+        for field in ("title_ja", "title_en", "phrase", "ref", "source_text"):
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+FILTER_NAMES = frozenset(MilestoneFilter.base_filters)
+
+
+def filter_milestones(request, queryset, *, allowed=PAGING_PARAMETERS):
+    """Return the valid FilterSet for the request's query, or raise BadQuery naming the faults."""
+    check_query_string(request, allowed=allowed)
+    filterset = MilestoneFilter(request.GET, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        raise BadQuery(filter_problems(filterset))
+    return filterset
+
+
+def check_query_string(request, *, allowed):
+    """Refuse over-long queries, bytes that are not UTF-8 and parameters nobody reads."""
+    raw = request.META.get("QUERY_STRING", "")
+    if len(raw) > MAX_QUERY_LENGTH:
+        raise BadQuery(
+            [
+                gettext("The address is too long: at most %(limit)d characters of query.")
+                % {"limit": MAX_QUERY_LENGTH}
+            ]
+        )
+    try:
+        parse_qsl(raw.encode("iso-8859-1").decode("utf-8"), errors="strict")
+    except (UnicodeError, ValueError):
+        raise BadQuery(
+            [gettext("The address contains characters that are not valid UTF-8.")]
+        ) from None
+    unknown = sorted(set(request.GET) - FILTER_NAMES - allowed)
+    if unknown:
+        raise BadQuery([unknown_parameters_sentence(unknown)])
+
+
+def unknown_parameters_sentence(names):
+    """Return the sentence refusing parameters nobody reads, with those that exist."""
+    return gettext(
+        "Unknown parameter %(names)s: the filters are %(filters)s (and page, page_size, lang)."
+    ) % {
+        "names": ", ".join(shorten(name) for name in names),
+        "filters": ", ".join(MilestoneFilter.base_filters),
+    }
+
+
+def filter_problems(filterset):
+    """Return one sentence per invalid filter value, naming the filter and the value."""
+    problems = []
+    for name, errors in filterset.errors.items():
+        label = filterset.form.fields[name].label if name in filterset.form.fields else name
+        problems.append(
+            gettext("%(label)s (%(name)s=%(value)s): %(errors)s")
+            % {
+                "label": label,
+                "name": name,
+                "value": shorten(filterset.data.get(name, "")),
+                "errors": " ".join(errors),
+            }
+        )
+    return problems
+
+
+def shorten(value):
+    """Return ``value`` cut short enough to quote back in a message."""
+    value = str(value)
+    return value if len(value) <= MAX_SHOWN_VALUE else value[: MAX_SHOWN_VALUE - 1] + "…"
+
+
+def positive_integer(request, name, default, *, maximum=None):
+    """Return the whole-number parameter ``name`` (1 to ``maximum``) or raise BadQuery."""
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise BadQuery(
+            [
+                gettext("%(name)s must be a whole number from 1 upwards, not “%(value)s”.")
+                % {"name": name, "value": shorten(raw)}
+            ]
+        )
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise BadQuery(
+            [
+                gettext("%(name)s can be at most %(maximum)d, not %(value)s.")
+                % {"name": name, "maximum": maximum, "value": shorten(value)}
+            ]
+        )
+    return value
+
+
+def paginate(request, queryset, per_page):
+    """Return the requested page of ``queryset``, or raise BadQuery or PageNotFound."""
+    number = positive_integer(request, "page", 1)
+    paginator = Paginator(queryset, per_page)
+    if number > paginator.num_pages:
+        raise PageNotFound(
+            gettext("There is no page %(number)s: the last page is %(last)d.")
+            % {"number": shorten(number), "last": paginator.num_pages}
+        )
+    return paginator.page(number)

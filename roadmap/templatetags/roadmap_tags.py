@@ -1,0 +1,50 @@
+"""Template filters for showing milestones in the reader's language."""
+
+from django import template
+
+from roadmap import periods
+
+register = template.Library()
+
+STATUS_ICONS = {"planned": "○", "in_progress": "◐", "done": "✔", "cancelled": "✕"}
+RAG_ICONS = {"green": "●", "amber": "◆", "red": "▲"}
+
+
+@register.filter
+def in_language(obj, language):
+    """Return a milestone's, initiative's or plan's title, or an organization's name."""
+    if hasattr(obj, "title"):
+        return obj.title(language)
+    return obj.name(language)
+
+
+@register.filter
+def fiscal_year_label(fy, language):
+    """Return 「2025年度（令和7年度）」 or "FY2025"."""
+    return periods.fiscal_year_label(fy, language)
+
+
+@register.filter
+def quarter_label(quarter, language):
+    """Return 「第3四半期」 or "Q3"."""
+    return periods.quarter_label(quarter, language)
+
+
+@register.filter
+def status_icon(status):
+    """Return the symbol that accompanies (never replaces) a status's name."""
+    return STATUS_ICONS.get(status, "")
+
+
+@register.filter
+def rag_icon(rag):
+    """Return the shape that accompanies (never replaces) a RAG rating's name."""
+    return RAG_ICONS.get(rag, "")
+
+
+@register.filter
+def named(row, language):
+    """Return the name of a by-owner dashboard row in ``language``."""
+    if language == "en" and row["owner__name_en"]:
+        return row["owner__name_en"]
+    return row["owner__name_ja"]

@@ -1,0 +1,228 @@
+"""Machine-readable views of the same filtered milestones: iCalendar, CSV and a JSON API."""
+
+import csv
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import translation
+from django.utils.http import urlencode
+from icalendar import Calendar, Event
+
+from roadmap.filters import filter_milestones, paginate, positive_integer
+from roadmap.models import Milestone
+from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
+
+# Part of every event's UID: fixed, so that calendars recognise an event whatever host served it.
+UID_DOMAIN = "roadmap-tracker.digital-plan"
+CALENDAR_NAME = "重点計画のマイルストーン"
+CHUNK = 2000
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+# Spreadsheets run cells starting with these as formulas.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def absolute_url(milestone):
+    """Return the milestone's page at the site's public address."""
+    return f"{settings.SITE_URL}{milestone.get_absolute_url()}"
+
+
+# iCalendar -----------------------------------------------------------------------------------
+
+
+@reading_view(text_answer)
+def ics(request):
+    """Stream an iCalendar feed: one all-day event per milestone that has a deadline."""
+    filterset = filter_milestones(request, milestones().filter(deadline__isnull=False))
+    response = StreamingHttpResponse(
+        calendar_lines(filterset.qs), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="milestones.ics"'
+    return response
+
+
+def calendar_lines(queryset):
+    """Yield the calendar's header, each event, and its end, as bytes."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//roadmap-tracker//重点計画//JA")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", CALENDAR_NAME)
+    header = calendar.to_ical()
+    yield header[: header.rindex(b"END:VCALENDAR")]
+    with translation.override("ja"):
+        for milestone in queryset.iterator(chunk_size=CHUNK):
+            yield event(milestone).to_ical()
+    yield b"END:VCALENDAR\r\n"
+
+
+def event_dates(milestone):
+    """Return the first day and the exclusive end day of the milestone's event."""
+    start, end = milestone.window_start, milestone.window_end
+    if milestone.precision != Milestone.Precision.DAY and start and end:
+        return start, end + timedelta(days=1)
+    return milestone.deadline, milestone.deadline + timedelta(days=1)
+
+
+def event(milestone):
+    """Return the VEVENT of one milestone, in Japanese."""
+    first, after = event_dates(milestone)
+    item = Event()
+    item.add("uid", f"milestone-{milestone.pk}@{UID_DOMAIN}")
+    item.add("dtstamp", milestone.updated_at.astimezone(UTC))
+    item.add("last-modified", milestone.updated_at.astimezone(UTC))
+    item.add("sequence", milestone.version - 1)
+    item.add("dtstart", first)
+    item.add("dtend", after)
+    item.add("summary", event_summary(milestone))
+    item.add("description", event_description(milestone))
+    item.add("url", absolute_url(milestone))
+    item.add("transp", "TRANSPARENT")
+    return item
+
+
+def event_summary(milestone):
+    prefix = ""
+    if milestone.is_overdue:
+        prefix = "【期限超過】"
+    elif milestone.status == Milestone.Status.DONE:
+        prefix = "【完了】"
+    return f"{prefix}{milestone.title_ja}"
+
+
+def event_description(milestone):
+    lines = [
+        f"期限の表現：{milestone.phrase or '—'}",
+        f"期限：{milestone.deadline.isoformat()}",
+        f"担当：{milestone.owner.name_ja}",
+        f"施策：{milestone.initiative.number} {milestone.initiative.title_ja}",
+        f"状態：{milestone.get_status_display()}",
+    ]
+    if milestone.is_overdue:
+        lines.append(f"期限超過：{milestone.overdue_since.isoformat()}から")
+    lines.append(absolute_url(milestone))
+    return "\n".join(lines)
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    ("id", lambda m: m.pk),
+    ("ref", lambda m: m.ref),
+    ("title_ja", lambda m: m.title_ja),
+    ("title_en", lambda m: m.title_en),
+    ("owner_code", lambda m: m.owner.code),
+    ("owner_name_ja", lambda m: m.owner.name_ja),
+    ("owner_name_en", lambda m: m.owner.name_en),
+    ("initiative", lambda m: m.initiative.number),
+    ("kind", lambda m: m.kind),
+    ("business_system", lambda m: m.business_system),
+    ("phrase", lambda m: m.phrase),
+    ("window_start", lambda m: m.window_start),
+    ("window_end", lambda m: m.window_end),
+    ("precision", lambda m: m.precision),
+    ("soft", lambda m: m.soft),
+    ("deadline", lambda m: m.deadline),
+    ("baseline_deadline", lambda m: m.baseline_deadline),
+    ("status", lambda m: m.status),
+    ("completed_on", lambda m: m.completed_on),
+    ("overdue", lambda m: m.is_overdue),
+    ("overdue_since", lambda m: m.overdue_since),
+    ("rag", lambda m: m.rag),
+    ("url", absolute_url),
+)
+
+
+class Echo:
+    """A file-like object that hands back what is written, for csv.writer to stream."""
+
+    def write(self, value):
+        return value
+
+
+def neutralised(value):
+    """Return a cell value that a spreadsheet shows as text rather than runs as a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+@reading_view(text_answer)
+def csv_export(request):
+    """Stream the filtered milestones as UTF-8 CSV with a byte-order mark, for spreadsheets."""
+    filterset = filter_milestones(request, milestones())
+    response = StreamingHttpResponse(
+        csv_rows(filterset.qs), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="milestones.csv"'
+    return response
+
+
+def csv_rows(queryset):
+    """Yield the byte-order mark, the header line, then one line per milestone."""
+    writer = csv.writer(Echo())
+    yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])
+    for milestone in queryset.iterator(chunk_size=CHUNK):
+        yield writer.writerow([neutralised(value(milestone)) for _, value in CSV_COLUMNS])
+
+
+# JSON API ------------------------------------------------------------------------------------
+
+
+@reading_view(json_answer)
+def api_milestones(request):
+    """Return one page of the filtered milestones as JSON with links to the neighbouring pages."""
+    filterset = filter_milestones(request, milestones())
+    size = positive_integer(request, "page_size", DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+    page = paginate(request, filterset.qs, size)
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "next": page_link(request, page.next_page_number()) if page.has_next() else None,
+            "previous": (
+                page_link(request, page.previous_page_number()) if page.has_previous() else None
+            ),
+            "results": [milestone_json(milestone) for milestone in page.object_list],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def page_link(request, number):
+    """Return the absolute address of page ``number`` with the same filters."""
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return request.build_absolute_uri(
+        f"{request.path}?{urlencode(sorted(query.lists()), doseq=True)}"
+    )
+
+
+def milestone_json(milestone):
+    """Return the API representation of one milestone."""
+    owner, initiative = milestone.owner, milestone.initiative
+    return {
+        "id": milestone.pk,
+        "ref": milestone.ref,
+        "title_ja": milestone.title_ja,
+        "title_en": milestone.title("en"),
+        "owner": {"code": owner.code, "name_ja": owner.name_ja, "name_en": owner.name("en")},
+        "initiative": {"number": initiative.number, "title_ja": initiative.title_ja},
+        "phrase": milestone.phrase,
+        "start": iso(milestone.window_start),
+        "end": iso(milestone.window_end),
+        "deadline": iso(milestone.deadline),
+        "precision": milestone.precision,
+        "soft": milestone.soft,
+        "status": milestone.status,
+        "overdue": milestone.is_overdue,
+        "overdue_since": iso(milestone.overdue_since),
+        "completed_on": iso(milestone.completed_on),
+        "rag": milestone.rag or None,
+        "url": absolute_url(milestone),
+    }
+
+
+def iso(day):
+    return day.isoformat() if day else None

@@ -1,0 +1,159 @@
+"""The reading pages: timeline, one milestone with its history, and the dashboard."""
+
+from collections import defaultdict
+
+from django.db.models import ForeignKey
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from roadmap import dashboard as figures
+from roadmap import periods
+from roadmap.filters import PageNotFound, filter_milestones, paginate
+from roadmap.models import Milestone, Organization
+from roadmap.timeline import Axis, group_rows
+from roadmap.views.reading import html_answer, language, milestones, reading_view
+
+PER_PAGE = 100
+OWNERS_PER_PAGE = 100
+# Organizations offered as suggestions in the owner filter; municipalities are typed by code.
+SUGGESTED_KINDS = (
+    Organization.Kind.MINISTRY,
+    Organization.Kind.AGENCY,
+    Organization.Kind.PREFECTURE,
+)
+HISTORY_HIDDEN_FIELDS = ("version",)
+
+
+def owner_suggestions():
+    """Return the organizations offered as owner-filter suggestions."""
+    return Organization.objects.filter(kind__in=SUGGESTED_KINDS).only("code", "name_ja", "name_en")
+
+
+@reading_view(html_answer)
+def timeline(request):
+    """Show the filtered milestones grouped by fiscal year and quarter of their deadline."""
+    filterset = filter_milestones(request, milestones())
+    page = paginate(request, filterset.qs, PER_PAGE)
+    today = timezone.localdate()
+    rows = list(page.object_list)
+    axis = Axis.covering(rows, today)
+    return render(
+        request,
+        "roadmap/timeline.html",
+        {
+            "filterset": filterset,
+            "owner_suggestions": owner_suggestions(),
+            "page": page,
+            "axis": axis,
+            "groups": group_rows(rows, axis),
+            "today": today,
+            "language": language(),
+        },
+    )
+
+
+@reading_view(html_answer)
+def milestone_detail(request, pk):
+    """Show one milestone: its wording, how it was read, revisions, comments and history."""
+    milestone = (
+        Milestone.objects.select_related("owner", "initiative__plan", "rag_assessed_by")
+        .prefetch_related("revisions__decided_by", "comments__author")
+        .filter(pk=pk)
+        .first()
+    )
+    if milestone is None:
+        raise PageNotFound(gettext("There is no milestone number %(pk)d.") % {"pk": pk})
+    current = language()
+    return render(
+        request,
+        "roadmap/milestone_detail.html",
+        {
+            "milestone": milestone,
+            "language": current,
+            "rule_explanation": rule_explanation(milestone.rule, current),
+            "history": history_entries(milestone),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def rule_explanation(rule, language):
+    """Return the explanation of the resolver's rule in ``language``, or the rule's id."""
+    explanations = periods.RULES.get(rule)
+    if explanations is None:
+        return rule
+    return explanations[1 if language == "en" else 0]
+
+
+def history_entries(milestone):
+    """Return the milestone's change records, newest first, each with what it changed."""
+    records = list(
+        milestone.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries, previous = [], None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS)
+            changes = delta.changes
+        entries.append({"record": record, "changes": changes, "created": previous is None})
+        previous = record
+    describe_changes(entries)
+    return entries[::-1]
+
+
+def describe_changes(entries):
+    """Replace raw changed values by what readers know: labels, names, codes (one query each)."""
+    related = defaultdict(set)
+    for entry in entries:
+        for change in entry["changes"]:
+            field = Milestone._meta.get_field(change.field)
+            if isinstance(field, ForeignKey):
+                related[field.related_model].update({change.old, change.new} - {None})
+    names = {model: model._default_manager.in_bulk(ids) for model, ids in related.items()}
+    for entry in entries:
+        entry["changes"] = [readable_change(change, names) for change in entry["changes"]]
+
+
+def readable_change(change, names):
+    """Return the field's label and the old and new values as text."""
+    field = Milestone._meta.get_field(change.field)
+    return {
+        "field": field.verbose_name,
+        "old": readable_value(field, change.old, names),
+        "new": readable_value(field, change.new, names),
+    }
+
+
+def readable_value(field, value, names):
+    if value in (None, ""):
+        return "—"
+    if isinstance(field, ForeignKey):
+        return str(names[field.related_model].get(value, value))
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+@reading_view(html_answer)
+def dashboard(request):
+    """Show counts by area and owner, and the programme's progress by prefecture and system."""
+    filterset = filter_milestones(request, Milestone.objects.all())
+    selected = filterset.qs.order_by()
+    owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
+    prefectures = figures.progress_by_prefecture(selected)
+    return render(
+        request,
+        "roadmap/dashboard.html",
+        {
+            "filterset": filterset,
+            "owner_suggestions": owner_suggestions(),
+            "areas": figures.by_area(selected),
+            "owners": owners,
+            "prefectures": prefectures,
+            "prefecture_total": figures.totals(prefectures),
+            "systems": figures.progress_by_system(selected),
+            "language": language(),
+        },
+    )

@@ -1,0 +1,79 @@
+"""What every reading view shares: the milestone query, the language switch, refusing bad input."""
+
+from functools import wraps
+
+from django.db.models import F
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext
+from django.views.decorators.http import require_safe
+
+from roadmap.filters import BadQuery, PageNotFound, shorten
+from roadmap.models import Milestone
+
+LANGUAGES = ("ja", "en")
+
+
+def milestones():
+    """Return all milestones with what a list row shows, nearest deadline first, open last."""
+    return Milestone.objects.select_related("owner", "initiative").order_by(
+        F("deadline").asc(nulls_last=True), "initiative__sort_key", "ref"
+    )
+
+
+def language():
+    """Return the reading language: ``?lang=`` when given, else what LocaleMiddleware chose."""
+    return "en" if (translation.get_language() or "ja").startswith("en") else "ja"
+
+
+def reading_view(answer):
+    """Wrap a GET view: honour ``?lang=``, and answer bad input in the view's own format."""
+
+    def decorate(view):
+        @require_safe
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                chosen = request.GET.get("lang", "")
+                if chosen and chosen not in LANGUAGES:
+                    raise BadQuery(
+                        [
+                            gettext("lang must be ja or en, not “%(value)s”.")
+                            % {"value": shorten(chosen)}
+                        ]
+                    )
+                if chosen:
+                    translation.activate(chosen)
+                    request.LANGUAGE_CODE = chosen
+                return view(request, *args, **kwargs)
+            except BadQuery as error:
+                return answer(request, 400, error.problems)
+            except PageNotFound as error:
+                return answer(request, 404, [str(error)])
+
+        return wrapper
+
+    return decorate
+
+
+def html_answer(request, status, problems):
+    """Answer bad input with the readable error page."""
+    template = "roadmap/bad_request.html" if status == 400 else "roadmap/404.html"
+    return render(request, template, {"problems": problems}, status=status)
+
+
+def json_answer(request, status, problems):
+    """Answer bad input to the API as JSON."""
+    return JsonResponse(
+        {"error": " ".join(problems), "problems": problems},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def text_answer(request, status, problems):
+    """Answer bad input to a feed or export as plain text."""
+    return HttpResponse(
+        "\n".join(problems) + "\n", status=status, content_type="text/plain; charset=utf-8"
+    )
