@@ -1,5 +1,6 @@
 """Create milestones and change them by the rules: the deadline only through a revision."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -23,15 +24,17 @@ UNDATED = periods.Window(
 )
 
 
-def resolve_window(phrase: str, *, reference: date) -> periods.Window:
+def resolve_window(
+    phrase: str, *, reference: date, diet_sessions: Sequence[periods.DietSession] | None = None
+) -> periods.Window:
     """Return the window ``phrase`` stands for, or raise a ValidationError naming it."""
     if not phrase.strip():
         # A commitment the source gives no date for: open, so it can never be overdue.
         return UNDATED
+    if diet_sessions is None:
+        diet_sessions = DietSession.objects.for_resolver()
     try:
-        return periods.resolve(
-            phrase, reference=reference, diet_sessions=DietSession.objects.for_resolver()
-        )
+        return periods.resolve(phrase, reference=reference, diet_sessions=diet_sessions)
     except periods.PhraseError as error:
         # The resolver's sentence names the phrase and says what was expected.
         raise ValidationError({"phrase": ValidationError(str(error), code="phrase")}) from error
