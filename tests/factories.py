@@ -114,3 +114,10 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     kind = Notification.Kind.OVERDUE
     deadline = factory.LazyAttribute(lambda n: n.milestone.deadline)
     lead = 1
+
+
+def bulk_milestones(count, **fields):
+    """Create ``count`` milestones in one INSERT (no history), sharing owner and initiative."""
+    fields.setdefault("owner", OrganizationFactory())
+    fields.setdefault("initiative", InitiativeFactory())
+    return Milestone.objects.bulk_create(MilestoneFactory.build_batch(count, **fields))

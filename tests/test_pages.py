@@ -1,0 +1,379 @@
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from roadmap.models import DeadlineRevision, Milestone, StatusComment
+from tests.factories import (
+    InitiativeFactory,
+    MilestoneFactory,
+    OrganizationFactory,
+    UserFactory,
+    bulk_milestones,
+)
+
+pytestmark = pytest.mark.django_db
+
+TIMELINE_QUERIES = 3  # count, page of milestones, owner suggestions
+MILESTONE_QUERIES = 7  # milestone, revisions, their users, comments, authors, history, owners
+
+
+def text(response):
+    """Return the page's visible text with tags removed and whitespace collapsed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def varied_milestones(count):
+    """Create ``count`` milestones spread over several fiscal years, some without a deadline."""
+    owner, initiative = OrganizationFactory(), InitiativeFactory()
+    built = []
+    for i in range(count):
+        end = None if i % 10 == 9 else date(2024 + i % 4, 4, 1) + timedelta(days=(i * 37) % 360)
+        built.append(
+            Milestone(
+                ref=f"v-{i:05d}",
+                owner=owner,
+                initiative=initiative,
+                title_ja=f"項目{i}",
+                phrase="2025年度まで",
+                reference_date=date(2024, 6, 21),
+                window_start=None if i % 2 else end and end - timedelta(days=90),
+                window_end=end,
+                deadline=end,
+                precision=Milestone.Precision.OPEN if end is None else Milestone.Precision.MONTH,
+                rule="open" if end is None else "month",
+                status=Milestone.Status.IN_PROGRESS if i % 3 else Milestone.Status.PLANNED,
+                overdue_since=end + timedelta(days=1) if end and i % 7 == 0 else None,
+                rag=["", "green", "amber", "red"][i % 4],
+            )
+        )
+    return Milestone.objects.bulk_create(built)
+
+
+# Timeline ------------------------------------------------------------------------------------
+
+
+def test_timeline_groups_milestones_by_fiscal_year_and_quarter_of_the_deadline(client):
+    MilestoneFactory(title_ja="早い", deadline=date(2025, 4, 10), window_end=date(2025, 4, 10))
+    MilestoneFactory(title_ja="年度末", deadline=date(2026, 3, 31))
+    page = text(client.get("/"))
+    assert "2025年度（令和7年度）" in page
+    first_quarter = page.index("2025年度（令和7年度） 第1四半期")
+    fourth_quarter = page.index("2025年度（令和7年度） 第4四半期")
+    assert first_quarter < page.index("早い") < fourth_quarter < page.index("年度末")
+
+
+def test_milestones_without_deadline_come_last_in_their_own_group(client):
+    MilestoneFactory(title_ja="期限なし", deadline=None, window_end=None, precision="open")
+    MilestoneFactory(title_ja="期限あり")
+    page = text(client.get("/"))
+    assert page.index("期限あり") < page.index("期限の定めなし") < page.index("期限なし")
+
+
+def test_timeline_row_shows_owner_phrase_deadline_status_overdue_and_rag_in_words(client):
+    MilestoneFactory(
+        title_ja="住民記録システムの移行",
+        owner=OrganizationFactory(name_ja="デジタル庁"),
+        phrase="原則2025年度まで",
+        deadline=date(2026, 3, 31),
+        status=Milestone.Status.IN_PROGRESS,
+        overdue_since=date(2026, 4, 1),
+        rag=Milestone.Rag.RED,
+    )
+    page = text(client.get("/"))
+    for words in (
+        "住民記録システムの移行",
+        "デジタル庁",
+        "原則2025年度まで",
+        "2026-03-31",
+        "実施中",
+        "2026-04-01 から期限超過",
+        "赤：遅延",
+    ):
+        assert words in page
+
+
+def test_unassessed_rag_and_not_overdue_are_said_in_words(client):
+    MilestoneFactory()
+    page = text(client.get("/"))
+    assert "未評価" in page
+    assert "なし" in page
+
+
+def test_band_is_drawn_as_svg_without_inline_styles_and_hidden_from_screen_readers(client):
+    MilestoneFactory(window_start=date(2025, 4, 1), window_end=date(2026, 3, 31))
+    html = client.get("/").content.decode()
+    assert re.search(r'<rect class="band" x="[\d.]+" y="12" width="[\d.]+"', html)
+    assert "style=" not in html
+    assert all('aria-hidden="true"' in svg for svg in re.findall(r"<svg[^>]*>", html))
+
+
+def test_band_has_a_text_equivalent_of_the_window(client):
+    MilestoneFactory(window_start=date(2025, 4, 1), window_end=date(2026, 3, 31))
+    assert "期間： 2025-04-01 – 2026-03-31" in text(client.get("/"))
+
+
+def test_open_ended_window_is_drawn_open_and_written_with_an_ellipsis(client):
+    MilestoneFactory(window_start=None, window_end=date(2026, 3, 31))
+    response = client.get("/")
+    assert 'class="band band-open"' in response.content.decode()
+    assert "期間： … – 2026-03-31" in text(response)
+
+
+def test_today_is_marked_on_the_axis(client):
+    today = timezone.localdate()
+    MilestoneFactory(window_end=today + timedelta(days=30), deadline=today + timedelta(days=30))
+    html = client.get("/").content.decode()
+    assert '<line class="today"' in html
+    assert today.isoformat() in text(client.get("/"))
+
+
+def test_english_timeline_uses_english_titles_and_fiscal_year_labels(client):
+    MilestoneFactory(title_en="Register migrated", deadline=date(2026, 3, 31))
+    page = text(client.get("/?lang=en"))
+    assert "FY2025" in page
+    assert "Q4" in page
+    assert "Register migrated" in page
+
+
+def test_english_title_falls_back_to_japanese(client):
+    MilestoneFactory(title_ja="日本語のみ", title_en="")
+    assert "日本語のみ" in text(client.get("/?lang=en"))
+
+
+def test_filter_form_keeps_the_chosen_values(client):
+    MilestoneFactory(status=Milestone.Status.DONE, completed_on=date(2025, 1, 1))
+    html = client.get("/?status=done").content.decode()
+    assert '<option value="done" selected>' in html
+
+
+def test_timeline_shows_only_filtered_milestones(client):
+    MilestoneFactory(title_ja="対象", status=Milestone.Status.IN_PROGRESS)
+    MilestoneFactory(title_ja="対象外")
+    page = text(client.get("/?status=in_progress"))
+    assert "対象" in page
+    assert "対象外" not in page
+
+
+def test_export_links_carry_the_filters_but_not_the_page(client):
+    MilestoneFactory(status=Milestone.Status.IN_PROGRESS)
+    html = client.get("/?status=in_progress&page=1").content.decode()
+    assert 'href="/milestones.csv?status=in_progress"' in html
+    assert 'href="/milestones.ics?status=in_progress"' in html
+
+
+def test_long_lists_are_paginated_by_a_hundred(client):
+    bulk_milestones(101)
+    first, second = client.get("/"), client.get("/?page=2")
+    assert first.content.decode().count('<th scope="row"><a href="/milestones/') == 100
+    assert second.content.decode().count('<th scope="row"><a href="/milestones/') == 1
+    assert 'href="?page=2"' in first.content.decode()
+
+
+def test_next_page_link_keeps_the_filters(client):
+    bulk_milestones(101, status=Milestone.Status.IN_PROGRESS)
+    html = client.get("/?status=in_progress").content.decode()
+    assert 'href="?status=in_progress&amp;page=2"' in html
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_timeline_costs_the_same_queries_whatever_the_number_of_milestones(
+    client, django_assert_num_queries, count
+):
+    varied_milestones(count)
+    with django_assert_num_queries(TIMELINE_QUERIES):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_filtered_timeline_costs_one_more_query_to_check_the_owner(
+    client, django_assert_num_queries, count
+):
+    varied_milestones(count)
+    code = Milestone.objects.first().owner.code
+    with django_assert_num_queries(TIMELINE_QUERIES + 1):
+        response = client.get(f"/?owner={code}&status=in_progress&fy=2025&q=項目")
+    assert response.status_code == 200
+
+
+# Bad input -----------------------------------------------------------------------------------
+
+
+def test_invalid_filter_value_gets_a_400_page_naming_the_filter_and_value(client):
+    MilestoneFactory(title_ja="見えてはいけない")
+    response = client.get("/?status=finished")
+    page = text(response)
+    assert response.status_code == 400
+    assert "「状態」（status=finished）" in page
+    assert "見えてはいけない" not in page
+
+
+def test_misspelt_filter_name_gets_a_400_naming_it(client):
+    response = client.get("/?stauts=done")
+    assert response.status_code == 400
+    assert "stauts" in text(response)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1e3", "%00"])
+def test_malformed_page_number_gets_a_400_page(client, page):
+    response = client.get(f"/?page={page}")
+    assert response.status_code == 400
+    assert "page には1以上の整数を指定してください" in text(response)
+
+
+def test_page_past_the_end_gets_a_readable_404(client):
+    MilestoneFactory()
+    response = client.get("/?page=99999999999999999999999")
+    assert response.status_code == 404
+    assert "最後のページは1ページ目です" in text(response)
+
+
+def test_very_long_query_string_gets_a_400(client):
+    response = client.get("/?q=" + "x" * 5000)
+    assert response.status_code == 400
+    assert "アドレスが長すぎます" in text(response)
+
+
+def test_query_that_is_not_utf8_gets_a_400(client):
+    response = client.get("/?q=%C3%28")
+    assert response.status_code == 400
+    assert "UTF-8" in text(response)
+
+
+def test_unknown_language_gets_a_400(client):
+    assert client.get("/?lang=fr").status_code == 400
+
+
+def test_bad_request_page_does_not_echo_markup(client):
+    response = client.get("/?status=<script>alert(1)</script>")
+    assert response.status_code == 400
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_posting_to_the_timeline_is_not_allowed(client):
+    assert client.post("/").status_code == 405
+
+
+# Milestone page ------------------------------------------------------------------------------
+
+
+def test_milestone_page_quotes_the_source_wording(client):
+    milestone = MilestoneFactory(source_text="原則2025年度までに移行する。")
+    html = client.get(milestone.get_absolute_url()).content.decode()
+    assert '<blockquote lang="ja">原則2025年度までに移行する。</blockquote>' in html
+
+
+def test_milestone_page_explains_how_the_phrase_was_read(client):
+    milestone = MilestoneFactory(rule="fy-within", window_start=date(2024, 4, 1), soft=True)
+    page = text(client.get(milestone.get_absolute_url()))
+    assert "Y年度中：4月1日から翌年3月31日まで" in page
+    assert "期間の開始 2024-04-01" in page
+    assert "期間の終了 2026-03-31" in page
+    assert "年度" in page
+    assert "はい：原文に「目途」「予定」などの表現があります" in page
+
+
+def test_milestone_page_explains_the_rule_in_english(client):
+    milestone = MilestoneFactory(rule="fy-by")
+    page = text(client.get(milestone.get_absolute_url() + "?lang=en"))
+    assert "By the end of the fiscal year (31 March of the following year)" in page
+
+
+def test_milestone_page_lists_deadline_revisions_with_reasons(client):
+    milestone = MilestoneFactory()
+    DeadlineRevision.objects.create(
+        milestone=milestone,
+        old_phrase="2025年度まで",
+        old_deadline=date(2026, 3, 31),
+        new_phrase="2030年度まで",
+        new_deadline=date(2031, 3, 31),
+        reason="移行困難システムとして個別に期限を設定",
+        kind=DeadlineRevision.Kind.REPLAN,
+        decided_by=UserFactory(username="kanri"),
+    )
+    page = text(client.get(milestone.get_absolute_url()))
+    assert "移行困難システムとして個別に期限を設定" in page
+    assert "2030年度まで 2031-03-31" in page
+    assert "正式な計画変更 （後ろ倒し）" in page
+    assert "kanri" in page
+
+
+def test_milestone_page_shows_status_comments(client):
+    milestone = MilestoneFactory()
+    StatusComment.objects.create(
+        milestone=milestone, old_status="planned", new_status="in_progress", comment="着手した"
+    )
+    page = text(client.get(milestone.get_absolute_url()))
+    assert "未着手 → 実施中" in page
+    assert "着手した" in page
+
+
+def test_milestone_page_shows_who_changed_what_in_the_history(client):
+    milestone = MilestoneFactory()
+    milestone.status = Milestone.Status.IN_PROGRESS
+    milestone._history_user = UserFactory(username="tanto")
+    milestone.save()
+    page = text(client.get(milestone.get_absolute_url()))
+    assert "状態: 未着手 → 実施中" in page
+    assert "tanto" in page
+    assert "作成" in page
+
+
+def test_history_names_a_new_owner_rather_than_its_number(client):
+    milestone = MilestoneFactory(owner=OrganizationFactory(name_ja="総務省"))
+    milestone.owner = OrganizationFactory(name_ja="デジタル庁")
+    milestone.save()
+    assert "担当組織: 総務省 → デジタル庁" in text(client.get(milestone.get_absolute_url()))
+
+
+def test_milestone_page_shows_overdue_since_and_who_assessed_the_rag(client):
+    milestone = MilestoneFactory(
+        overdue_since=date(2026, 4, 1),
+        rag=Milestone.Rag.AMBER,
+        rag_assessed_by=UserFactory(username="hyoka"),
+        rag_assessed_at=timezone.now(),
+    )
+    page = text(client.get(milestone.get_absolute_url()))
+    assert "2026-04-01 から期限超過" in page
+    assert "黄：要注意" in page
+    assert "hyoka が" in page
+
+
+def changed_many_times(times):
+    milestone = MilestoneFactory()
+    user = UserFactory()
+    for i in range(times):
+        DeadlineRevision.objects.create(
+            milestone=milestone, new_phrase="x", reason="r", kind="slip", decided_by=user
+        )
+        StatusComment.objects.create(
+            milestone=milestone,
+            old_status="planned",
+            new_status="planned",
+            comment="c",
+            author=user,
+        )
+        milestone.title_ja = f"題名{i}"
+        milestone.owner = OrganizationFactory()
+        milestone.save()
+    return milestone
+
+
+@pytest.mark.parametrize("times", [2, 30])
+def test_milestone_page_costs_the_same_queries_whatever_its_history(
+    client, django_assert_num_queries, times
+):
+    milestone = changed_many_times(times)
+    with django_assert_num_queries(MILESTONE_QUERIES):
+        response = client.get(milestone.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_unknown_milestone_gets_a_readable_404(client):
+    response = client.get("/milestones/999999/")
+    assert response.status_code == 404
+    assert "番号999999のマイルストーンはありません" in text(response)
