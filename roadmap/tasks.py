@@ -1,9 +1,51 @@
 """Celery tasks: thin wrappers that parse arguments and call a service."""
 
+from datetime import date
+
 from celery import shared_task
+from django.utils import timezone
+
+from roadmap.services.digests import send_digests
+from roadmap.services.scheduler import flag_overdue, queue_notifications
 
 
 @shared_task(ignore_result=False)
 def ping() -> str:
     """Answer "pong": shows that a worker takes tasks from the broker."""
     return "pong"
+
+
+def run_date(as_of: str | None) -> date:
+    """Return the ISO date ``as_of``, or today in Asia/Tokyo."""
+    return date.fromisoformat(as_of) if as_of else timezone.localdate()
+
+
+@shared_task
+def flag_overdue_task(as_of: str | None = None) -> dict:
+    """Flag milestones overdue today (or on ``as_of``) and clear stale flags."""
+    return flag_overdue(as_of=run_date(as_of))
+
+
+@shared_task
+def queue_notifications_task(as_of: str | None = None) -> dict:
+    """Queue the overdue and due-soon notices owed today (or on ``as_of``)."""
+    return queue_notifications(as_of=run_date(as_of))
+
+
+@shared_task
+def send_digests_task(as_of: str | None = None) -> dict:
+    """Mail every recipient a digest of their pending notices."""
+    return send_digests(as_of=run_date(as_of))
+
+
+@shared_task
+def send_notifications_task(as_of: str | None = None) -> dict:
+    """Queue today's notices, then mail the digests: the morning job."""
+    day = run_date(as_of)
+    return {"queued": queue_notifications(as_of=day), "sent": send_digests(as_of=day)}
+
+
+@shared_task
+def send_pending_task() -> dict:
+    """Mail anything queued but not yet sent, such as retries after a mail-server outage."""
+    return send_digests()

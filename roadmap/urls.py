@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import feeds, pages
+from roadmap.views import account, feeds, pages
 
 app_name = "roadmap"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
     # Signed-in user's notifications and settings.
+    path("notifications/", account.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),
+    path("notifications/read-all/", account.mark_all_read, name="notifications_read_all"),
+    path("settings/", account.preferences, name="settings"),
 ]

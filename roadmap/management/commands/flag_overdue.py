@@ -1,0 +1,17 @@
+"""Flag overdue milestones now, as the nightly job does."""
+
+from django.core.management.base import BaseCommand
+
+from roadmap.management.commands.send_notifications import add_as_of, parse_as_of
+from roadmap.services.scheduler import flag_overdue
+
+
+class Command(BaseCommand):
+    help = "Flag milestones overdue on a day (default: today in Japan) and clear stale flags."
+
+    def add_arguments(self, parser):
+        add_as_of(parser)
+
+    def handle(self, *args, **options):
+        counts = flag_overdue(as_of=parse_as_of(options["as_of"]))
+        self.stdout.write(f"Flagged {counts['flagged']}, cleared {counts['cleared']}.")

@@ -1,0 +1,399 @@
+import smtplib
+import threading
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import connection
+
+from roadmap.models import Milestone, Notification
+from roadmap.services.digests import FIRST_RETRY, NO_LONGER_APPLIES, send_digests
+from roadmap.services.milestones import bulk_set_status, create_milestone, set_status
+from roadmap.services.scheduler import queue_notifications
+from tests.factories import (
+    InitiativeFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    NotificationFactory,
+    OrganizationFactory,
+    UserFactory,
+    UserPreferenceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+THURSDAY = date(2026, 4, 2)
+NOW = datetime(2026, 4, 2, 8, 0, tzinfo=TOKYO)
+DEADLINE = date(2026, 3, 31)
+
+
+class MailServer:
+    """What the fake mail server does with the next messages: accept or raise."""
+
+    errors: list = []
+
+
+class ScriptedBackend(LocmemBackend):
+    """A locmem backend that first raises the errors MailServer.errors lists, in order."""
+
+    def send_messages(self, messages):
+        if MailServer.errors:
+            raise MailServer.errors.pop(0)
+        return super().send_messages(messages)
+
+
+class SlowBackend(LocmemBackend):
+    """A locmem backend whose server takes a while to accept each message."""
+
+    def send_messages(self, messages):
+        time.sleep(0.3)
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def scripted_server(settings):
+    settings.EMAIL_BACKEND = "tests.test_digests.ScriptedBackend"
+    MailServer.errors = []
+    yield MailServer
+    MailServer.errors = []
+
+
+def notice(**fields):
+    fields.setdefault("next_attempt_at", NOW - timedelta(hours=1))
+    return NotificationFactory(**fields)
+
+
+def send(as_of=THURSDAY, now=NOW):
+    return send_digests(as_of=as_of, now=now)
+
+
+def states():
+    return sorted(Notification.objects.values_list("state", flat=True))
+
+
+# Content -------------------------------------------------------------------------------------
+
+
+def test_each_recipient_gets_one_digest_listing_all_their_notices_overdue_first():
+    user = UserFactory()
+    soon = notice(
+        user=user,
+        kind=Notification.Kind.DUE_SOON,
+        lead=7,
+        milestone=MilestoneFactory(deadline=date(2026, 4, 8), title_ja="住所データ整備"),
+    )
+    late = notice(user=user, milestone=MilestoneFactory(title_ja="標準準拠システム移行"))
+    notice(user=UserFactory())
+    assert send() == {"mails": 2, "notifications": 3, "failed": 0, "deferred": 0, "held": 0}
+    [digest] = [m for m in mail.outbox if m.to == [user.email]]
+    assert digest.body.index(late.milestone.title_ja) < digest.body.index(soon.milestone.title_ja)
+
+
+def test_the_digest_is_in_japanese_unless_the_user_chose_english():
+    milestone = MilestoneFactory(title_ja="標準準拠システム移行", title_en="Migrate core systems")
+    japanese, english = UserFactory(), UserFactory()
+    UserPreferenceFactory(user=english, language="en")
+    notice(user=japanese, milestone=milestone)
+    notice(user=english, milestone=milestone)
+    send()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert "標準準拠システム移行" in by_address[japanese.email].body
+    assert "2025年度（令和7年度）" in by_address[japanese.email].body
+    assert "期限超過" in by_address[japanese.email].subject
+    assert "Migrate core systems" in by_address[english.email].body
+    assert "FY2025" in by_address[english.email].body
+    assert "2 days overdue" in by_address[english.email].body
+    assert "overdue" in by_address[english.email].subject
+
+
+def test_contact_addresses_get_the_digest_in_japanese():
+    notice(user=None, recipient="digital@city.example.lg.jp")
+    send()
+    [digest] = mail.outbox
+    assert digest.to == ["digital@city.example.lg.jp"]
+    assert "期限超過" in digest.subject
+
+
+def test_each_item_shows_deadline_phrase_status_and_an_absolute_link(settings):
+    settings.SITE_URL = "https://roadmap.example.go.jp"
+    late = notice(user=UserFactory(), milestone=MilestoneFactory(phrase="原則2025年度までに"))
+    UserPreferenceFactory(user=late.user, language="en")
+    send()
+    [digest] = mail.outbox
+    assert "2026-03-31 (FY2025)" in digest.body
+    assert "原則2025年度までに" in digest.body
+    assert "Status: Planned" in digest.body
+    url = f"https://roadmap.example.go.jp/milestones/{late.milestone.pk}/"
+    assert url in digest.body
+    html, mimetype = digest.alternatives[0]
+    assert mimetype == "text/html"
+    assert f'href="{url}"' in html
+    assert '<html lang="en">' in html
+
+
+def test_a_title_with_line_breaks_cannot_reach_the_headers():
+    notice(user=UserFactory(), milestone=MilestoneFactory(title_ja="移行\nBcc: x@evil.example"))
+    send()
+    [digest] = mail.outbox
+    assert "\n" not in digest.subject
+    assert "Bcc" not in str(digest.message()["Bcc"] or "")
+    assert digest.bcc == []
+
+
+def test_titles_are_escaped_in_the_html_part():
+    notice(user=UserFactory(), milestone=MilestoneFactory(title_ja="<script>alert(1)</script>"))
+    send()
+    html = mail.outbox[0].alternatives[0][0]
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<script>alert(1)</script>" in mail.outbox[0].body
+
+
+# Delivery ------------------------------------------------------------------------------------
+
+
+def test_sent_notices_are_marked_and_a_rerun_sends_nothing():
+    sent = notice(user=UserFactory())
+    send()
+    sent.refresh_from_db()
+    assert (sent.state, sent.sent_at, sent.attempts) == ("sent", NOW, 1)
+    assert send(now=NOW + timedelta(minutes=15))["mails"] == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_notice_waits_for_its_next_attempt_time():
+    notice(user=UserFactory(), next_attempt_at=NOW + timedelta(minutes=5))
+    assert send()["mails"] == 0
+    assert send(now=NOW + timedelta(minutes=5))["mails"] == 1
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2026, 11, 21), date(2026, 11, 23), date(2026, 12, 30)],
+    ids=["saturday", "labour-thanksgiving-day", "year-end-closure"],
+)
+def test_digests_wait_for_a_working_day(day):
+    waiting = notice(user=UserFactory(), user__email="owner@example.go.jp")
+    notice(user=None, recipient="digital@city.example.lg.jp")
+    now = datetime.combine(day, NOW.timetz())
+    assert send(as_of=day, now=now) == {
+        "mails": 0,
+        "notifications": 0,
+        "failed": 0,
+        "deferred": 0,
+        "held": 2,
+    }
+    assert mail.outbox == []
+    waiting.refresh_from_db()
+    assert waiting.state == "pending"
+
+
+def test_the_next_working_day_sends_what_waited_over_the_holiday():
+    notice(user=UserFactory())
+    send(as_of=date(2026, 11, 23), now=datetime(2026, 11, 23, 8, tzinfo=TOKYO))
+    assert send(as_of=date(2026, 11, 24), now=datetime(2026, 11, 24, 8, tzinfo=TOKYO)) == {
+        "mails": 1,
+        "notifications": 1,
+        "failed": 0,
+        "deferred": 0,
+        "held": 0,
+    }
+
+
+def test_a_user_may_receive_digests_on_any_day():
+    user = UserFactory()
+    UserPreferenceFactory(user=user, working_days_only=False)
+    notice(user=user)
+    saturday = date(2026, 11, 21)
+    assert send(as_of=saturday, now=datetime(2026, 11, 21, 8, tzinfo=TOKYO))["mails"] == 1
+
+
+def test_without_an_as_of_the_day_is_the_tokyo_date_of_now():
+    notice(user=UserFactory())
+    # 2026-11-23 08:30 JST is still 2026-11-22 in UTC; the holiday in Tokyo counts.
+    assert send_digests(now=datetime(2026, 11, 22, 23, 30, tzinfo=ZoneInfo("UTC")))["held"] == 1
+
+
+def test_users_who_turned_digests_off_are_not_mailed_what_was_queued_before():
+    user = UserFactory()
+    queued = notice(user=user)
+    UserPreferenceFactory(user=user, digests_enabled=False)
+    assert send()["mails"] == 0
+    queued.refresh_from_db()
+    assert queued.state == "skipped"
+
+
+def test_a_milestone_done_before_the_digest_goes_out_is_left_out():
+    done = notice(user=UserFactory())
+    Milestone.objects.filter(pk=done.milestone_id).update(
+        status=Milestone.Status.DONE, completed_on=THURSDAY
+    )
+    assert send()["mails"] == 0
+    done.refresh_from_db()
+    assert (done.state, done.last_error) == ("skipped", NO_LONGER_APPLIES)
+
+
+def test_a_temporary_failure_retries_later_with_growing_waits(scripted_server):
+    queued = notice(user=UserFactory())
+    scripted_server.errors = [
+        smtplib.SMTPResponseException(451, b"Try again later"),
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+    ]
+    assert send()["deferred"] == 1
+    queued.refresh_from_db()
+    assert (queued.state, queued.attempts) == ("pending", 1)
+    assert queued.next_attempt_at == NOW + FIRST_RETRY
+    assert "451" in queued.last_error
+
+    assert send(now=NOW + timedelta(minutes=4))["mails"] == 0
+    assert send(now=queued.next_attempt_at)["deferred"] == 1
+    queued.refresh_from_db()
+    assert queued.attempts == 2
+    assert queued.next_attempt_at == NOW + FIRST_RETRY + FIRST_RETRY * 2
+
+    assert send(now=queued.next_attempt_at)["mails"] == 1
+    queued.refresh_from_db()
+    assert (queued.state, queued.attempts) == ("sent", 3)
+    assert len(mail.outbox) == 1
+
+
+def test_a_connection_that_cannot_be_opened_is_a_temporary_failure(scripted_server):
+    queued = notice(user=UserFactory())
+    scripted_server.errors = [ConnectionRefusedError(111, "Connection refused")]
+    assert send()["deferred"] == 1
+    queued.refresh_from_db()
+    assert queued.state == "pending"
+    assert "Connection refused" in queued.last_error
+
+
+def test_a_permanent_refusal_marks_the_notices_failed_with_the_reason(scripted_server):
+    queued = notice(user=UserFactory())
+    scripted_server.errors = [smtplib.SMTPResponseException(550, b"5.1.1 Mailbox unavailable")]
+    assert send()["failed"] == 1
+    queued.refresh_from_db()
+    assert queued.state == "failed"
+    assert queued.last_error == "SMTP 550: 5.1.1 Mailbox unavailable"
+    assert send(now=NOW + timedelta(days=1))["mails"] == 0
+
+
+def test_a_refused_recipient_is_a_permanent_failure(scripted_server):
+    queued = notice(user=UserFactory(), user__email="gone@example.go.jp")
+    scripted_server.errors = [
+        smtplib.SMTPRecipientsRefused({"gone@example.go.jp": (550, b"No such user")})
+    ]
+    send()
+    queued.refresh_from_db()
+    assert queued.state == "failed"
+    assert "gone@example.go.jp" in queued.last_error
+
+
+def test_retries_stop_after_the_allowed_attempts(scripted_server, settings):
+    settings.ROADMAP_SEND_ATTEMPTS = 3
+    queued = notice(user=UserFactory())
+    scripted_server.errors = [smtplib.SMTPResponseException(421, b"Busy")] * 10
+    now = NOW
+    results = []
+    for _ in range(5):
+        results.append(send(now=now))
+        queued.refresh_from_db()
+        now = max(now, queued.next_attempt_at) + timedelta(seconds=1)
+    assert [(r["deferred"], r["failed"]) for r in results] == [
+        (1, 0),
+        (1, 0),
+        (0, 1),
+        (0, 0),
+        (0, 0),
+    ]
+    assert (queued.state, queued.attempts) == ("failed", 3)
+    assert len(scripted_server.errors) == 7
+
+
+def test_one_recipient_failing_does_not_stop_the_others(scripted_server):
+    notice(user=UserFactory(), user__email="a@example.go.jp")
+    notice(user=UserFactory(), user__email="b@example.go.jp")
+    scripted_server.errors = [smtplib.SMTPResponseException(452, b"Mailbox full")]
+    result = send()
+    assert (result["mails"], result["deferred"]) == (1, 1)
+
+
+@pytest.mark.parametrize("per_recipient", [1, 40])
+def test_sending_costs_the_same_queries_whatever_the_number_of_notices(
+    per_recipient, django_assert_num_queries
+):
+    for _ in range(3):
+        user = UserFactory()
+        for _ in range(per_recipient):
+            notice(user=user)
+    # Skip opted-out, list recipients; per recipient: savepoint, claim, mark sent, release.
+    with django_assert_num_queries(2 + 3 * 4):
+        assert send()["notifications"] == 3 * per_recipient
+
+
+def test_the_morning_job_queues_and_sends_in_one_go():
+    membership = MembershipFactory()
+    MilestoneFactory(owner=membership.organization, deadline=DEADLINE)
+    queue_notifications(as_of=THURSDAY)
+    assert send_digests(as_of=THURSDAY)["mails"] == 1
+    assert mail.outbox[0].to == [membership.user.email]
+
+
+# No mail per edit ----------------------------------------------------------------------------
+
+
+def test_creating_and_changing_milestones_sends_no_mail():
+    owner = MembershipFactory()
+    milestone = create_milestone(
+        initiative=InitiativeFactory(),
+        owner=owner.organization,
+        ref="survey",
+        title_ja="調査",
+        title_en="Survey",
+        phrase="2024年夏までに",
+        kind=Milestone.Kind.DEADLINE,
+    )
+    set_status(milestone=milestone, status=Milestone.Status.IN_PROGRESS, user=owner.user)
+    others = MilestoneFactory.create_batch(3, owner=OrganizationFactory())
+    bulk_set_status(
+        milestones=Milestone.objects.filter(pk__in=[m.pk for m in others]),
+        status=Milestone.Status.DONE,
+        user=owner.user,
+    )
+    Milestone.objects.filter(pk=milestone.pk).update(deadline=date(2024, 1, 1))
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+# Two workers at once -------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_at_once_mail_each_notice_exactly_once(settings):
+    settings.EMAIL_BACKEND = "tests.test_digests.SlowBackend"
+    for index in range(4):
+        user = UserFactory(email=f"owner{index}@example.go.jp")
+        for _ in range(3):
+            notice(user=user)
+    start = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            start.wait()
+            results.append(send())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r["mails"] for r in results) == 4
+    assert sum(r["notifications"] for r in results) == 12
+    assert sorted(m.to[0] for m in mail.outbox) == [f"owner{i}@example.go.jp" for i in range(4)]
+    assert states() == ["sent"] * 12
