@@ -1,0 +1,180 @@
+import re
+from datetime import date
+
+import pytest
+
+from roadmap import dashboard
+from roadmap.models import DeadlineRevision, Milestone, Organization
+from roadmap.standard_systems import PREFECTURE_SYSTEMS, STANDARD_SYSTEMS
+from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_QUERIES = 8  # areas, area titles, owners count, owners page, 2 progress, prefectures,
+# owner suggestions
+
+Status = Milestone.Status
+DONE = {"status": Status.DONE, "completed_on": date(2025, 1, 1)}
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def only(rows, **match):
+    """Return the one row whose keys have the given values."""
+    [row] = [row for row in rows if all(row[k] == v for k, v in match.items())]
+    return row
+
+
+def test_there_are_twenty_standard_systems_numbered_one_to_twenty():
+    assert [s.number for s in STANDARD_SYSTEMS] == list(range(1, 21))
+    assert [s.name_ja for s in STANDARD_SYSTEMS if s.number in PREFECTURE_SYSTEMS] == [
+        "児童扶養手当",
+        "生活保護",
+    ]
+
+
+def test_by_area_counts_statuses_of_an_area_and_everything_below_it():
+    InitiativeFactory(number="5", title_ja="地方公共団体のDX", parent=None)
+    MilestoneFactory(initiative=InitiativeFactory(number="5.1"), **DONE)
+    MilestoneFactory(initiative=InitiativeFactory(number="5.1.4"), status=Status.IN_PROGRESS)
+    MilestoneFactory(initiative=InitiativeFactory(number="50"))
+    rows = dashboard.by_area(Milestone.objects.all())
+    five = only(rows, area="5")
+    assert (five["total"], five["done"], five["in_progress"], five["planned"]) == (2, 1, 1, 0)
+    assert five["initiative"].title_ja == "地方公共団体のDX"
+    assert [row["area"] for row in rows] == ["5", "50"]
+
+
+def test_completed_on_or_before_the_deadline_is_on_time_and_after_is_late():
+    MilestoneFactory(
+        deadline=date(2025, 3, 31), status=Status.DONE, completed_on=date(2025, 3, 31)
+    )
+    MilestoneFactory(deadline=date(2025, 3, 31), status=Status.DONE, completed_on=date(2025, 4, 1))
+    [row] = dashboard.by_area(Milestone.objects.all())
+    assert (row["on_time"], row["late"]) == (1, 1)
+
+
+def test_slipped_counts_milestones_whose_deadline_was_ever_moved_later_once_each():
+    initiative = InitiativeFactory(number="1.1")
+    later_twice, earlier, _untouched = MilestoneFactory.create_batch(3, initiative=initiative)
+    for milestone, old, new in [
+        (later_twice, date(2025, 3, 31), date(2026, 3, 31)),
+        (later_twice, date(2026, 3, 31), date(2027, 3, 31)),
+        (earlier, date(2026, 3, 31), date(2025, 3, 31)),
+    ]:
+        DeadlineRevision.objects.create(
+            milestone=milestone,
+            old_deadline=old,
+            new_deadline=new,
+            new_phrase="x",
+            reason="r",
+            kind=DeadlineRevision.Kind.SLIP,
+        )
+    [row] = dashboard.by_area(Milestone.objects.all())
+    assert (row["total"], row["slipped"]) == (3, 1)
+
+
+def test_by_owner_counts_overdue_and_cancelled_per_organization():
+    owner = OrganizationFactory(code="digital")
+    MilestoneFactory(owner=owner, overdue_since=date(2025, 4, 1))
+    MilestoneFactory(owner=owner, status=Status.CANCELLED)
+    MilestoneFactory()
+    row = only(list(dashboard.by_owner(Milestone.objects.all())), owner__code="digital")
+    assert (row["total"], row["overdue"], row["cancelled"]) == (2, 1, 1)
+
+
+@pytest.fixture
+def programme():
+    """A prefecture and three municipalities at different stages of migrating two systems."""
+    pref = OrganizationFactory(code="130001", name_ja="東京都", kind=Organization.Kind.PREFECTURE)
+    towns = [
+        OrganizationFactory(code=f"13{n}", kind=Organization.Kind.MUNICIPALITY, parent=pref)
+        for n in ("1016", "1024", "1032")
+    ]
+    states = {towns[0]: (DONE, DONE), towns[1]: (DONE, {}), towns[2]: ({}, {})}
+    for town, (first, second) in states.items():
+        MilestoneFactory(owner=town, business_system=1, **first)
+        MilestoneFactory(owner=town, business_system=2, **second)
+    MilestoneFactory(owner=pref, business_system=15, status=Status.IN_PROGRESS)
+    MilestoneFactory(owner=towns[2], business_system=3, status=Status.CANCELLED)
+    MilestoneFactory(business_system=1, **DONE)  # a ministry's, not a local body's
+    return pref
+
+
+def test_bodies_by_prefecture_count_municipalities_under_their_prefecture(programme):
+    [tokyo] = dashboard.progress_by_prefecture(Milestone.objects.all())
+    assert tokyo.organization == programme
+    assert (tokyo.bodies, tokyo.done, tokyo.in_progress, tokyo.not_started) == (4, 1, 2, 1)
+    assert tokyo.percent_done == 25.0
+
+
+def test_bodies_by_system_count_each_bodys_milestones_of_that_system(programme):
+    rows = {row.key: row for row in dashboard.progress_by_system(Milestone.objects.all())}
+    assert (rows[1].done, rows[1].in_progress, rows[1].not_started) == (2, 0, 1)
+    assert (rows[2].done, rows[2].not_started) == (1, 2)
+    assert (rows[15].in_progress, rows[15].system.name_ja) == (1, "児童扶養手当")
+    assert 3 not in rows  # only a cancelled milestone
+
+
+def test_dashboard_page_shows_the_counts_and_progress(client, programme):
+    page = text(client.get("/dashboard/"))
+    assert "東京都 4 1 2 1 25.0%" in page
+    assert "1. 住民基本台帳 3 2 0 1" in page
+    assert "全団体 4 1 2 1 25.0%" in page
+
+
+def test_dashboard_applies_the_filters(client, programme):
+    page = text(client.get("/dashboard/?status=done"))
+    assert "東京都 2 2 0 0 100.0%" in page
+
+
+def test_dashboard_refuses_bad_filters(client):
+    response = client.get("/dashboard/?overdue=maybe")
+    assert response.status_code == 400
+    assert "overdue=maybe" in text(response)
+
+
+def programme_at_scale(count):
+    """Create ``count`` programme milestones over prefectures and municipalities."""
+    prefectures = [
+        OrganizationFactory(code=f"{p:02d}0000", kind=Organization.Kind.PREFECTURE)
+        for p in range(1, 4)
+    ]
+    towns = [
+        OrganizationFactory(
+            code=f"{p:02d}{t:04d}", kind=Organization.Kind.MUNICIPALITY, parent=prefectures[p - 1]
+        )
+        for p in range(1, 4)
+        for t in range(1, 11)
+    ]
+    initiative = InitiativeFactory(number="5.1")
+    statuses = [Status.PLANNED, Status.IN_PROGRESS, Status.DONE]
+    Milestone.objects.bulk_create(
+        Milestone(
+            ref=f"p-{i:05d}",
+            owner=towns[i % len(towns)],
+            initiative=initiative,
+            title_ja=f"標準化{i}",
+            business_system=i % 20 + 1,
+            reference_date=date(2024, 6, 21),
+            window_end=date(2026, 3, 31),
+            deadline=date(2026, 3, 31),
+            precision=Milestone.Precision.FISCAL_YEAR,
+            rule="fy-by",
+            status=statuses[i % 3],
+            completed_on=date(2025, 1, 1) if statuses[i % 3] == Status.DONE else None,
+        )
+        for i in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_dashboard_costs_the_same_queries_whatever_the_number_of_milestones(
+    client, django_assert_num_queries, count
+):
+    programme_at_scale(count)
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get("/dashboard/")
+    assert response.status_code == 200
