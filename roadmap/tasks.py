@@ -17,7 +17,14 @@ def ping() -> str:
 
 def run_date(as_of: str | None) -> date:
     """Return the ISO date ``as_of``, or today in Asia/Tokyo."""
-    return date.fromisoformat(as_of) if as_of else timezone.localdate()
+    if not as_of:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError as error:
+        raise ValueError(
+            f"as_of must be a date written YYYY-MM-DD, not {as_of!r} ({error})."
+        ) from None
 
 
 @shared_task

@@ -123,7 +123,14 @@ def queue_notifications(*, as_of: date) -> dict:
             if notice is not None:
                 key = (notice.recipient, notice.milestone_id, notice.kind, notice.lead)
                 notices.setdefault(key, notice)
+    # Rows the unique key turned away are not created: count what this run added.
+    before = _created_at(stamp)
     Notification.objects.bulk_create(notices.values(), ignore_conflicts=True)
+    after = _created_at(stamp)
+    return {kind: after[kind] - before[kind] for kind in after}
+
+
+def _created_at(stamp) -> dict:
     return Notification.objects.filter(created_at=stamp).aggregate(
         overdue=Count("pk", filter=Q(kind=Notification.Kind.OVERDUE)),
         due_soon=Count("pk", filter=Q(kind=Notification.Kind.DUE_SOON)),
