@@ -157,7 +157,9 @@ def bulk_set_status(
 ) -> list[Milestone]:
     """Change the status of many milestones at once, recording each change in their history."""
     today, now = timezone.localdate(), timezone.now()
-    changed = [m for m in milestones.select_for_update() if m.status != status]
+    # Lock by primary key alone: the caller's queryset may carry joins or DISTINCT.
+    rows = Milestone.objects.filter(pk__in=milestones.values("pk")).select_for_update()
+    changed = [m for m in rows if m.status != status]
     for milestone in changed:
         _apply_status(milestone, status, on=None)
         milestone.version += 1
