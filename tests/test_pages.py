@@ -106,7 +106,7 @@ def test_unassessed_rag_and_not_overdue_are_said_in_words(client):
 def test_band_is_drawn_as_svg_without_inline_styles_and_hidden_from_screen_readers(client):
     MilestoneFactory(window_start=date(2025, 4, 1), window_end=date(2026, 3, 31))
     html = client.get("/").content.decode()
-    assert re.search(r'<rect class="band" x="[\d.]+" y="12" width="[\d.]+"', html)
+    assert re.search(r'<rect class="band" x="[\d.]+" y="26" width="[\d.]+"', html)
     assert "style=" not in html
     assert all('aria-hidden="true"' in svg for svg in re.findall(r"<svg[^>]*>", html))
 
@@ -377,3 +377,21 @@ def test_unknown_milestone_gets_a_readable_404(client):
     response = client.get("/milestones/999999/")
     assert response.status_code == 404
     assert "番号999999のマイルストーンはありません" in text(response)
+
+
+def test_enormous_milestone_number_gets_a_404_not_an_error(client):
+    response = client.get("/milestones/99999999999999999999999/")
+    assert response.status_code == 404
+    assert "見つかりません" in text(response)
+
+
+def test_unknown_address_gets_the_readable_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "このアドレスには何もありません。" in text(response)
+
+
+def test_too_many_parameters_get_a_readable_400(client):
+    response = client.get("/?" + "&".join(f"q={i}" for i in range(1200)))
+    assert response.status_code == 400
+    assert "リクエストを読み取れませんでした" in text(response)
