@@ -1,0 +1,479 @@
+"""Benchmarks against the limit: each job and page timed beside a baseline from the same run.
+
+Every row of the table is a ratio of two medians measured one after the other on the same data:
+a job against hand-written SQL that writes the same rows (the limit), mail delivery against
+sending the same number of prepared messages, a page against a trivial request. Query counts
+are recorded once per row, in a warm-up run that does the same work as the timed runs.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, reset_queries, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from roadmap.models import Membership, Milestone, Notification, Step
+from roadmap.services import scheduler
+
+# The day the jobs run for: after the programme deadline, before the FY2030 re-plans.
+AS_OF = date(2026, 11, 30)
+ADMIN_USERNAME = "bench-admin"
+PAGES = (
+    ("timeline", "/"),
+    ("dashboard", "/dashboard/"),
+    ("API (first page)", "/api/milestones/"),
+    ("CSV (all rows)", "/milestones.csv"),
+    ("iCal (all rows)", "/milestones.ics"),
+    ("admin: milestones", "/admin/roadmap/milestone/"),
+    ("admin: steps", "/admin/roadmap/step/"),
+)
+BASELINE_PAGE = ("/healthz (baseline)", "/healthz")
+# Static files served from the apps, so that no collectstatic is needed to run the bench.
+STATIC_FROM_APPS = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+class BenchError(Exception):
+    """The two sides of a comparison did not do the same work, or a page failed."""
+
+
+@dataclass
+class Sample:
+    """Timings of several runs of one thing and the queries of one of them."""
+
+    seconds: list[float]
+    queries: int
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+@dataclass
+class Row:
+    """One line of the table: a measurement, its baseline and what the ratio compares."""
+
+    name: str
+    sample: Sample
+    baseline: Sample
+    compares: str
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.sample.median / self.baseline.median if self.baseline.median else 0.0
+
+
+def measure(work: Callable[[], object], *, runs: int, reset: Callable[[], object] | None = None):
+    """Return a Sample of ``work``: a counted warm-up run, then ``runs`` timed runs."""
+    reset = reset or (lambda: None)
+    reset()
+    # The query log is a bounded deque: a full one would hide the queries of the warm-up.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        work()
+    queries = len(captured.captured_queries)
+    seconds = []
+    for _ in range(runs):
+        reset()
+        started = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - started)
+    return Sample(seconds, queries)
+
+
+# Jobs --------------------------------------------------------------------------------------
+
+
+def overdue_sql(alias: str = "") -> str:
+    """Return the WHERE clause of the overdue rule, written by hand."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"{a}deadline < %s AND (({a}kind = 'deadline' AND {a}status NOT IN ('done', 'cancelled'))"
+        f" OR ({a}kind = 'start' AND {a}status = 'planned'))"
+    )
+
+
+def day_after(column: str) -> str:
+    """Return SQL for the day after a date column."""
+    if connection.vendor == "sqlite":
+        return f"date({column}, '+1 day')"
+    return f"({column} + 1)"
+
+
+def sql_flag_overdue(*, as_of: date, history: bool) -> int:
+    """Flag overdue milestones with one UPDATE (and copy them to history); return the count."""
+    table, stamp = Milestone._meta.db_table, timezone.now()
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute(
+            f"UPDATE {table} SET overdue_since = {day_after('deadline')},"  # noqa: S608
+            " version = version + 1, updated_at = %s"
+            f" WHERE {overdue_sql()} AND (overdue_since IS NULL"
+            f" OR overdue_since <> {day_after('deadline')})",
+            [stamp, as_of],
+        )
+        flagged = cursor.rowcount
+        if history:
+            copy_to_history(cursor, stamp)
+    return flagged
+
+
+def copy_to_history(cursor, stamp) -> None:
+    """Copy the milestones updated at ``stamp`` into the history table."""
+    history = Milestone.history.model
+    fixed = {
+        "history_date": "%s",
+        "history_change_reason": "%s",
+        "history_type": "'~'",
+        "history_user_id": "NULL",
+    }
+    columns = [f.column for f in history._meta.concrete_fields if not f.primary_key]
+    values = [fixed.get(column, column) for column in columns]
+    cursor.execute(
+        f"INSERT INTO {history._meta.db_table} ({', '.join(columns)})"  # noqa: S608
+        f" SELECT {', '.join(values)} FROM {Milestone._meta.db_table} WHERE updated_at = %s",
+        [stamp, scheduler.FLAGGED_REASON, stamp],
+    )
+
+
+def unflag_all(since) -> Callable[[], None]:
+    """Return a reset that clears every flag and the history rows written since ``since``."""
+
+    def reset():
+        Milestone.objects.filter(overdue_since__isnull=False).update(overdue_since=None)
+        Milestone.history.filter(history_date__gte=since).delete()
+
+    return reset
+
+
+def bench_flag_overdue(*, runs: int, as_of: date = AS_OF) -> list[Row]:
+    """Compare flag_overdue with hand-written SQL doing the same writes."""
+    reset = unflag_all(timezone.now())
+    counts = {}
+
+    def job():
+        counts["job"] = scheduler.flag_overdue(as_of=as_of)["flagged"]
+
+    def limit(history):
+        def run():
+            counts["sql"] = sql_flag_overdue(as_of=as_of, history=history)
+
+        return run
+
+    job_sample = measure(job, runs=runs, reset=reset)
+    with_history = measure(limit(True), runs=runs, reset=reset)
+    same_work(counts, "flag_overdue")
+    bare = measure(limit(False), runs=runs, reset=reset)
+    same_work(counts, "flag_overdue")
+    reset()
+    note = f"{counts['job']:,} milestones flagged"
+    return [
+        Row(
+            "flag_overdue",
+            job_sample,
+            with_history,
+            "flag_overdue ÷ hand-written UPDATE … WHERE + history INSERT … SELECT",
+            note,
+        ),
+        Row(
+            "flag_overdue (flags only)",
+            job_sample,
+            bare,
+            "flag_overdue ÷ hand-written UPDATE … WHERE alone (no history rows)",
+            note,
+        ),
+    ]
+
+
+def same_work(counts: dict, what: str) -> None:
+    """Raise unless the job and its baseline wrote the same number of rows."""
+    if counts["job"] != counts["sql"]:
+        raise BenchError(f"{what} wrote {counts['job']} rows, the SQL baseline {counts['sql']}.")
+
+
+def sql_queue_notifications(*, as_of: date) -> int:
+    """Queue the overdue notices with one INSERT … SELECT … ON CONFLICT DO NOTHING."""
+    # The benchmark data has default preferences and no contact addresses; the SQL relies on it.
+    every = settings.ROADMAP_OVERDUE_REPEAT_DAYS
+    days_late = (
+        "(julianday(%s) - julianday(m.deadline))"
+        if connection.vendor == "sqlite"
+        else "(%s::date - m.deadline)"
+    )
+    stamp = timezone.now()
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute(
+            f"INSERT INTO {Notification._meta.db_table} (recipient, user_id, milestone_id, kind,"  # noqa: S608
+            " deadline, lead, created_at, state, attempts, next_attempt_at, last_error)"
+            f" SELECT u.email, u.id, m.id, 'overdue', m.deadline,"
+            f" 1 + CAST(({days_late} - 1) / {every} AS INTEGER) * {every},"
+            " %s, 'pending', 0, %s, ''"
+            f" FROM {Milestone._meta.db_table} m"
+            f" JOIN {Membership._meta.db_table} o ON o.organization_id = m.owner_id"
+            f" JOIN {get_user_model()._meta.db_table} u ON u.id = o.user_id"
+            f" WHERE o.role = 'owner' AND u.is_active AND u.email <> ''"
+            f" AND {overdue_sql('m')} ON CONFLICT DO NOTHING",
+            [as_of, stamp, stamp, as_of],
+        )
+        return cursor.rowcount
+
+
+def bench_queue_notifications(*, runs: int, as_of: date = AS_OF) -> Row:
+    """Compare queue_notifications with one INSERT … SELECT doing the same inserts."""
+    counts = {}
+
+    def reset():
+        Notification.objects.all().delete()
+
+    def job():
+        scheduler.queue_notifications(as_of=as_of)
+        counts["job"] = Notification.objects.count()
+
+    def limit():
+        sql_queue_notifications(as_of=as_of)
+        counts["sql"] = Notification.objects.count()
+
+    job_sample = measure(job, runs=runs, reset=reset)
+    sql_sample = measure(limit, runs=runs, reset=reset)
+    same_work(counts, "queue_notifications")
+    reset()
+    return Row(
+        "queue_notifications",
+        job_sample,
+        sql_sample,
+        "queue_notifications ÷ hand-written INSERT … SELECT … ON CONFLICT DO NOTHING",
+        f"{counts['job']:,} notices queued",
+    )
+
+
+def bench_send_digests(*, runs: int, as_of: date = AS_OF) -> Row:
+    """Compare send_digests with sending as many prepared messages; report mails per second."""
+    from roadmap.services.digests import send_digests
+
+    scheduler.queue_notifications(as_of=as_of)
+    recipients = Notification.objects.pending().values("recipient").distinct().count()
+    sent = {}
+
+    def reset():
+        mail.outbox = []
+        Notification.objects.update(
+            state=Notification.State.PENDING,
+            sent_at=None,
+            attempts=0,
+            last_error="",
+            next_attempt_at=timezone.now() - timedelta(minutes=1),
+        )
+
+    def job():
+        send_digests(as_of=as_of, now=timezone.now())
+        sent["job"] = len(mail.outbox)
+
+    def limit():
+        prepared = [
+            EmailMessage("subject", "body\n" * 40, to=[f"r{i}@example.jp"])
+            for i in range(sent["job"])
+        ]
+        get_connection().send_messages(prepared)
+        sent["sql"] = len(mail.outbox)
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        job_sample = measure(job, runs=runs, reset=reset)
+        mail_sample = measure(limit, runs=runs, reset=reset)
+    same_work(sent, "send_digests")
+    if sent["job"] != recipients:
+        raise BenchError(f"send_digests sent {sent['job']} mails for {recipients} recipients.")
+    Notification.objects.all().delete()
+    rate = sent["job"] / job_sample.median if job_sample.median else 0
+    return Row(
+        "send_digests",
+        job_sample,
+        mail_sample,
+        "send_digests ÷ sending as many ready-made messages (locmem backend)",
+        f"{sent['job']:,} mails, {rate:,.0f} mails/s",
+    )
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+def page_client() -> Client:
+    """Return a client signed in as a superuser, as the admin pages need."""
+    User = get_user_model()
+    user = User.objects.filter(username=ADMIN_USERNAME).first() or User.objects.create_superuser(
+        ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.jp", None
+    )
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    return client
+
+
+def fetch(client: Client, path: str) -> Callable[[], None]:
+    """Return a function that requests ``path`` and reads the whole answer."""
+
+    def get():
+        response = client.get(path, secure=True)
+        if response.status_code != 200:
+            raise BenchError(f"{path} answered {response.status_code}.")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        response.close()
+        return body
+
+    return get
+
+
+def available_pages() -> list[tuple[str, str]]:
+    """Return the pages to measure: admin change lists only for models with an admin."""
+    registered = {
+        f"/admin/roadmap/{m._meta.model_name}/"
+        for m in (Milestone, Step)
+        if admin.site.is_registered(m)
+    }
+    return [
+        (name, path)
+        for name, path in PAGES
+        if not path.startswith("/admin/") or path in registered
+    ]
+
+
+def bench_pages(*, requests: int) -> list[Row]:
+    """Time each page against the trivial health check, both measured in this run."""
+    client = page_client()
+    with override_settings(STORAGES=STATIC_FROM_APPS, WHITENOISE_USE_FINDERS=True):
+        baseline = measure(fetch(client, BASELINE_PAGE[1]), runs=requests)
+        rows = [Row(BASELINE_PAGE[0], baseline, baseline, "the baseline itself")]
+        for name, path in available_pages():
+            sample = measure(fetch(client, path), runs=requests)
+            rows.append(
+                Row(
+                    f"{name} `{path}`",
+                    sample,
+                    baseline,
+                    "server time per request ÷ /healthz (SELECT 1) per request",
+                )
+            )
+    return rows
+
+
+# The whole run -----------------------------------------------------------------------------
+
+
+def run_all(*, runs: int = 5, requests: int = 20, as_of: date = AS_OF) -> list[Row]:
+    """Run every benchmark and return the rows of the table."""
+    rows = bench_flag_overdue(runs=runs, as_of=as_of)
+    scheduler.flag_overdue(as_of=as_of)
+    rows.append(bench_queue_notifications(runs=runs, as_of=as_of))
+    rows.append(bench_send_digests(runs=runs, as_of=as_of))
+    rows += bench_pages(requests=requests)
+    return rows
+
+
+def machine() -> dict[str, str]:
+    """Return a description of the machine and software the bench ran on."""
+    return {
+        "CPU": cpu_model(),
+        "cores": str(os.cpu_count()),
+        "memory": memory_total(),
+        "database": database_version(),
+        "Python": platform.python_version(),
+        "Django": django.get_version(),
+    }
+
+
+def cpu_model() -> str:
+    lines = (
+        Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    )
+    models = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return models[0] if models else platform.processor() or "unknown"
+
+
+def memory_total() -> str:
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        return "unknown"
+    kib = int(meminfo.read_text().split("MemTotal:", 1)[1].split()[0])
+    return f"{kib / 1024 / 1024:.1f} GiB"
+
+
+def database_version() -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+        cursor.execute("SELECT sqlite_version()")
+        return f"SQLite {cursor.fetchone()[0]}"
+
+
+def data_size() -> dict[str, int]:
+    """Return the number of rows the benchmark ran over."""
+    return {
+        "milestones": Milestone.objects.count(),
+        "steps": Step.objects.count(),
+        "owners": Membership.objects.filter(role=Membership.Role.OWNER).count(),
+    }
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def table(rows: list[Row]) -> list[str]:
+    """Return the rows as a Markdown table."""
+    lines = [
+        "| measured | median | p95 | queries | ratio | the ratio compares | notes |",
+        "|---|--:|--:|--:|--:|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.name} | {ms(row.sample.median)} | {ms(row.sample.p95)} "
+            f"| {row.sample.queries} | {row.ratio:.2f}× | {row.compares} | {row.note} |"
+        )
+    return lines
+
+
+def report(rows: list[Row], *, runs: int, requests: int, as_of: date = AS_OF) -> str:
+    """Return the Markdown report of a bench run with the machine's description."""
+    size = data_size()
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python manage.py bench`); do not edit by hand.",
+        "",
+        f"Run on {timezone.localtime():%Y-%m-%d %H:%M %Z} over {size['milestones']:,} milestones, "
+        f"{size['steps']:,} steps and {size['owners']:,} owners, jobs for {as_of}. "
+        f"Jobs: median of {runs} runs after a warm-up; pages: median and p95 of {requests} "
+        "requests through Django's test client (server time, no network). Queries are those of "
+        "one run or request. Each ratio divides two medians measured one after the other in "
+        "this run, so it holds across machines better than the times do.",
+        "",
+        *table(rows),
+        "",
+        "## Machine",
+        "",
+        *[f"- {name}: {value}" for name, value in machine().items()],
+        "",
+    ]
+    return "\n".join(lines)
