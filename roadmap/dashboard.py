@@ -71,7 +71,13 @@ def by_area(milestones):
     }
     for row in rows:
         row["initiative"] = titles.get((row["initiative__plan_id"], row["area"]))
-    return sorted(rows, key=lambda row: tuple(int(p) for p in row["area"].split(".")))
+    return sorted(rows, key=area_order)
+
+
+def area_order(row):
+    """Return the sort key that puts area 5 before 10 and any non-numeric area after both."""
+    area = row["area"]
+    return (0, int(area), "") if area.isdigit() else (1, 0, area)
 
 
 def by_owner(milestones):

@@ -3,7 +3,6 @@
 Drives Debian's Chromium (never a downloaded browser) through Playwright against the live server.
 """
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -30,7 +29,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def browser_page(tmp_path, settings):
-    """Return a page of a fresh Chromium profile; static files served straight from the app."""
+    """Return a page of a fresh Chromium profile; static files served straight from the app.
+
+    Request it after any fixture that writes to the database: while Playwright runs, the test
+    thread has an event loop, in which Django refuses database calls.
+    """
     require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
@@ -39,7 +42,6 @@ def browser_page(tmp_path, settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
@@ -99,7 +101,7 @@ def plan():
 
 
 def test_timeline_filter_milestone_and_dashboard_work_by_keyboard_and_pass_axe(
-    browser_page, live_server, plan
+    plan, live_server, browser_page
 ):
     page = browser_page
     page.goto(f"{live_server.url}/")
@@ -134,7 +136,7 @@ def test_timeline_filter_milestone_and_dashboard_work_by_keyboard_and_pass_axe(
     assert_accessible(page)
 
 
-def test_language_switch_shows_the_timeline_in_english(browser_page, live_server, plan):
+def test_language_switch_shows_the_timeline_in_english(plan, live_server, browser_page):
     page = browser_page
     page.goto(f"{live_server.url}/")
     page.locator("#language-select").select_option("en")
