@@ -1,0 +1,70 @@
+"""The benchmark machinery on a tiny programme: every row is produced, query counts stay flat."""
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+
+from roadmap import benchmarks
+from roadmap.models import Milestone, Notification
+from roadmap.standardization import generate
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+JOBS = ("flag_overdue", "flag_overdue (flags only)", "queue_notifications", "send_digests")
+
+
+def run_small(municipalities):
+    generate(limit_prefectures=2, max_municipalities=municipalities, owners=True, steps=True)
+    return {row.name: row for row in benchmarks.run_all(runs=1, requests=1)}
+
+
+def test_bench_produces_a_row_for_every_job_and_page():
+    rows = run_small(2)
+    pages = [f"{name} `{path}`" for name, path in benchmarks.PAGES]
+    expected = set(JOBS) | {benchmarks.BASELINE_PAGE[0]} | set(pages)
+    if not admin.site.is_registered(benchmarks.Step):
+        expected.discard("admin: steps `/admin/roadmap/step/`")
+    assert set(rows) == expected
+    assert all(row.ratio > 0 and row.compares for row in rows.values())
+
+
+def test_jobs_and_their_sql_baselines_do_the_same_work():
+    rows = run_small(2)
+    overdue = Milestone.objects.overdue(as_of=benchmarks.AS_OF).count()
+    assert overdue > 0
+    assert rows["flag_overdue"].note == f"{overdue:,} milestones flagged"
+    assert rows["queue_notifications"].note == f"{overdue:,} notices queued"
+
+
+def test_bench_leaves_the_flags_of_its_day_and_no_notices_behind():
+    run_small(2)
+    flagged = Milestone.objects.filter(overdue_since__isnull=False)
+    assert flagged.count() == Milestone.objects.overdue(as_of=benchmarks.AS_OF).count()
+    assert not Notification.objects.exists()
+
+
+def test_query_counts_of_jobs_and_pages_do_not_grow_with_the_data():
+    small = run_small(2)
+    large = run_small(6)
+    assert Milestone.objects.count() > 2 * 42
+    flat = [name for name in small if name != "send_digests"]
+    assert {n: large[n].sample.queries for n in flat} == {n: small[n].sample.queries for n in flat}
+
+
+def test_send_digests_queries_per_mail_do_not_grow_with_the_data():
+    def queries_per_mail(row):
+        mails = int(row.note.split(" mails")[0].replace(",", ""))
+        return row.sample.queries / mails
+
+    small = run_small(2)["send_digests"]
+    large = run_small(6)["send_digests"]
+    assert queries_per_mail(large) <= queries_per_mail(small)
+
+
+def test_report_describes_the_machine_and_every_row(tmp_path):
+    out = tmp_path / "benchmarks.md"
+    call_command("bench", "--small", "--runs=1", "--requests=1", f"--output={out}")
+    text = out.read_text(encoding="utf-8")
+    for heading in ("| measured |", "flag_overdue", "send_digests", "/dashboard/", "- CPU:"):
+        assert heading in text
+    assert "- Django: 5.2" in text
