@@ -395,3 +395,19 @@ def test_too_many_parameters_get_a_readable_400(client):
     response = client.get("/?" + "&".join(f"q={i}" for i in range(1200)))
     assert response.status_code == 400
     assert "リクエストを読み取れませんでした" in text(response)
+
+
+def test_milestone_page_names_the_business_system(client):
+    milestone = MilestoneFactory(business_system=19)
+    assert "19. 戸籍" in text(client.get(milestone.get_absolute_url()))
+
+
+@pytest.mark.parametrize("address", ["/", "/dashboard/", "/?status=nope", "/milestones/0/"])
+def test_pages_carry_no_inline_styles_which_the_security_policy_blocks(client, address):
+    MilestoneFactory(business_system=1)
+    assert "style=" not in client.get(address).content.decode()
+
+
+def test_milestone_page_carries_no_inline_styles(client):
+    milestone = MilestoneFactory(business_system=1)
+    assert "style=" not in client.get(milestone.get_absolute_url()).content.decode()

@@ -3,6 +3,7 @@
 from django import template
 
 from roadmap import periods
+from roadmap.standard_systems import SYSTEMS_BY_NUMBER
 
 register = template.Library()
 
@@ -48,3 +49,10 @@ def named(row, language):
     if language == "en" and row["owner__name_en"]:
         return row["owner__name_en"]
     return row["owner__name_ja"]
+
+
+@register.filter
+def business_system_name(number, language):
+    """Return the name of standard business system ``number`` in ``language``."""
+    system = SYSTEMS_BY_NUMBER.get(number)
+    return system.name(language) if system else ""
