@@ -360,17 +360,24 @@ urlpatterns = [path(BASELINE_PAGE[1].lstrip("/"), trivial_request)]
 
 
 def available_pages() -> list[tuple[str, str]]:
-    """Return the pages to measure: admin change lists only for models with an admin."""
+    """Return the pages to measure: admin pages only for models with an admin."""
     registered = {
         f"/admin/roadmap/{m._meta.model_name}/"
         for m in (Milestone, Step)
         if admin.site.is_registered(m)
     }
-    return [
+    pages = [
         (name, path)
         for name, path in PAGES
         if not path.startswith("/admin/") or path in registered
     ]
+    # One re-planned milestone: the page with a revision and a history to show.
+    sample = Milestone.objects.filter(revisions__isnull=False).order_by("pk").first()
+    if sample:
+        pages.append(("one milestone", f"/milestones/{sample.pk}/"))
+        if "/admin/roadmap/milestone/" in registered:
+            pages.append(("admin: one milestone", f"/admin/roadmap/milestone/{sample.pk}/change/"))
+    return pages
 
 
 def bench_pages(*, requests: int) -> list[Row]:

@@ -21,6 +21,11 @@ def run_small(municipalities):
 def test_bench_produces_a_row_for_every_job_and_page():
     rows = run_small(2)
     pages = [f"{name} `{path}`" for name, path in benchmarks.PAGES]
+    sample = Milestone.objects.filter(revisions__isnull=False).order_by("pk").first()
+    pages += [
+        f"one milestone `/milestones/{sample.pk}/`",
+        f"admin: one milestone `/admin/roadmap/milestone/{sample.pk}/change/`",
+    ]
     expected = set(JOBS) | {benchmarks.BASELINE_PAGE[0]} | set(pages)
     if not admin.site.is_registered(benchmarks.Step):
         expected.discard("admin: steps `/admin/roadmap/step/`")
