@@ -1,4 +1,5 @@
 import math
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -350,3 +351,45 @@ def test_queueing_reads_a_fixed_number_of_times_whatever_the_number_of_milestone
     with django_assert_max_num_queries(7 + inserts):
         result = queue_notifications(as_of=FIRST_OVERDUE_DAY)
     assert result == {"overdue": count, "due_soon": count}
+
+
+# Two workers at once -------------------------------------------------------------------------
+
+
+def at_once(job, **kwargs):
+    """Run ``job`` in two threads, each with its own database connection; return both results."""
+    start = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            start.wait()
+            results.append(job(**kwargs))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_flagging_runs_at_once_flag_each_milestone_once():
+    MilestoneFactory.create_batch(50, deadline=DEADLINE)
+    results = at_once(flag_overdue, as_of=FIRST_OVERDUE_DAY)
+    assert sum(r["flagged"] for r in results) == 50
+    assert Milestone.history.filter(history_change_reason=FLAGGED_REASON).count() == 50
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_queueing_runs_at_once_queue_each_notice_once():
+    organization = MembershipFactory().organization
+    MilestoneFactory.create_batch(50, owner=organization, deadline=DEADLINE)
+    results = at_once(queue_notifications, as_of=FIRST_OVERDUE_DAY)
+    assert sum(r["overdue"] for r in results) == 50
+    assert Notification.objects.count() == 50
