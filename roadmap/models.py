@@ -306,6 +306,8 @@ class Milestone(models.Model):
         ordering = ["deadline", "ref"]
         indexes = [
             models.Index(fields=["deadline", "status"], name="milestone_deadline_status"),
+            # Serves the default ordering: the first page of 35,000 rows without a sort.
+            models.Index(fields=["deadline", "ref"], name="milestone_deadline_ref"),
             models.Index(fields=["owner", "status"], name="milestone_owner_status"),
             models.Index(
                 fields=["overdue_since"],
