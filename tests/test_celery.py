@@ -41,7 +41,7 @@ def filesystem_options(var_dir):
     return {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
-        "processed_folder": str(var_dir / "broker-processed"),
+        "control_folder": str(var_dir / "broker-control"),
         "store_processed": False,
     }
 
