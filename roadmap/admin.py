@@ -13,7 +13,7 @@ from datetime import date
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Max, Min
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -186,7 +186,17 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-EDITABLE_FIELDS = ("title_ja", "title_en", "source_text", "status", "status_comment", "rag")
+EDITABLE_FIELDS = (
+    "title_ja",
+    "title_en",
+    "source_text",
+    "status",
+    "status_comment",
+    "rag",
+    "base_version",
+)
+# Form-only fields that a read-only view leaves out.
+CHANGE_ONLY_FIELDS = ("status_comment", "base_version")
 
 
 @admin.register(Milestone)
@@ -246,6 +256,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
                     "rag_assessed_by",
                     "rag_assessed_at",
                     "version",
+                    "base_version",
                 ]
             },
         ),
@@ -302,7 +313,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         if self.has_change_permission(request, obj):
             return self.change_form_fieldsets
         return [
-            (name, {"fields": [f for f in options["fields"] if f != "status_comment"]})
+            (name, {"fields": [f for f in options["fields"] if f not in CHANGE_ONLY_FIELDS]})
             for name, options in self.change_form_fieldsets
         ]
 
@@ -467,7 +478,9 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 
     # History ------------------------------------------------------------------------------
 
+    @transaction.atomic
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Atomic like the change form, so the version check's row lock lasts until the save.
         if request.method == "POST":
             current = (
                 Milestone.objects.filter(pk=object_id).first()

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.models import DeadlineRevision, Milestone
-from roadmap.services.milestones import resolve_window
+from roadmap.services.milestones import check_version, resolve_window
 
 
 class MilestoneAddForm(forms.ModelForm):
@@ -47,9 +47,27 @@ class MilestoneChangeForm(forms.ModelForm):
         help_text=_("Kept with the milestone's history, for example why it is late."),
     )
 
+    # The version the form was opened at: saving refuses it if someone changed the milestone
+    # since (optimistic locking; see README, "Concurrent edits").
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
     class Meta:
         model = Milestone
         fields = ["title_ja", "title_en", "source_text", "status", "rag"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Read from the table: a history revert's instance carries the old version.
+            current = Milestone.objects.filter(pk=self.instance.pk).values_list("version")
+            self.fields["base_version"].initial = current.get()[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "base_version" in cleaned:
+            # The admin saves in the same transaction, so the row stays locked until then.
+            check_version(milestone=self.instance, seen_version=cleaned["base_version"])
+        return cleaned
 
 
 class ReviseDeadlineForm(forms.Form):

@@ -77,7 +77,9 @@ def refusals(caplog):
 
 
 def change_data(milestone, **overrides):
+    """Return the change form as an owner who opens it now would post it."""
     data = {
+        "base_version": Milestone.objects.get(pk=milestone.pk).version,
         "title_ja": milestone.title_ja,
         "title_en": milestone.title_en,
         "source_text": milestone.source_text,

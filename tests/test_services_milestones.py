@@ -111,13 +111,23 @@ def test_revising_to_a_later_deadline_clears_overdue():
     assert milestone.overdue_since is None
 
 
-def test_revising_to_a_still_passed_deadline_keeps_overdue():
+def test_revising_to_a_still_passed_deadline_moves_overdue_to_the_day_after_it():
     milestone = MilestoneFactory(window_end=date(2025, 9, 30), overdue_since=date(2025, 10, 1))
     revise_deadline(
         milestone=milestone, new_phrase="2025年度末", reason="延期", kind="slip", user=None
     )
     milestone.refresh_from_db()
-    assert milestone.overdue_since == date(2025, 10, 1)
+    # The first overdue day of the new deadline, as the scheduler flags it.
+    assert milestone.overdue_since == date(2026, 4, 1)
+
+
+def test_revising_to_a_passed_deadline_flags_it_as_the_scheduler_would():
+    milestone = MilestoneFactory(window_end=date(2027, 3, 31))
+    revise_deadline(
+        milestone=milestone, new_phrase="2025年度末", reason="延期", kind="slip", user=None
+    )
+    milestone.refresh_from_db()
+    assert milestone.overdue_since == date(2026, 4, 1)
 
 
 def test_revising_records_who_in_the_history():

@@ -215,18 +215,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Unset, the catch-up runs on every quarter hour and the daily jobs at their hour; fault
+# drills and tests set a number of seconds to make beat tick that often instead.
+CELERY_BEAT_CATCH_UP_SECONDS = env_int("CELERY_BEAT_CATCH_UP_SECONDS", 0)
+CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS = env_int("CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS", 0)
 CELERY_BEAT_SCHEDULE = {
     "flag-overdue": {
         "task": "roadmap.tasks.flag_overdue_task",
-        "schedule": crontab(hour=0, minute=5),
+        "schedule": CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS or crontab(hour=0, minute=5),
     },
     "queue-and-send-digests": {
         "task": "roadmap.tasks.send_notifications_task",
-        "schedule": crontab(hour=8, minute=0),
+        "schedule": CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS or crontab(hour=8, minute=0),
     },
     "send-pending-catch-up": {
         "task": "roadmap.tasks.send_pending_task",
-        "schedule": crontab(minute="*/15"),
+        "schedule": CELERY_BEAT_CATCH_UP_SECONDS or crontab(minute="*/15"),
     },
 }
 

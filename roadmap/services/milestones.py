@@ -1,11 +1,12 @@
 """Create milestones and change them by the rules: the deadline only through a revision."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,7 +122,9 @@ def revise_deadline(
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.reference_date = reference
-    _clear_overdue_unless_still_late(locked)
+    # The scheduler's rule, applied now: the flag follows the new deadline whether the
+    # scheduler's run for today came before this revision or comes after it.
+    locked.overdue_since = _first_overdue_day(locked, timezone.localdate())
     _save(locked, user)
     return revision
 
@@ -199,6 +202,29 @@ def edit_texts(
     return locked
 
 
+def check_version(*, milestone: Milestone, seen_version: int) -> None:
+    """Lock the milestone until the caller commits; refuse it if changed after ``seen_version``.
+
+    Holding the row lock until the caller's save commits makes compare-and-save one step, so
+    of two people editing from the same version exactly one succeeds and the other is told.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError("check_version must run inside the saving transaction.")
+    current = _lock(milestone)
+    if current.version != seen_version:
+        raise ValidationError(_conflict_message(current), code="conflict")
+
+
+def _conflict_message(milestone: Milestone) -> str:
+    last = milestone.history.select_related("history_user").order_by("-history_date").first()
+    who = last.history_user if last and last.history_user else _("the scheduler")
+    when = timezone.localtime(last.history_date if last else milestone.updated_at)
+    return _(
+        "This milestone was changed by %(who)s at %(when)s after you opened it; "
+        "reload and reapply your change."
+    ) % {"who": who, "when": when.strftime("%Y-%m-%d %H:%M")}
+
+
 def _lock(milestone: Milestone) -> Milestone:
     """Return the milestone's row, locked until the transaction ends."""
     return Milestone.objects.select_for_update().get(pk=milestone.pk)
@@ -223,6 +249,13 @@ def _clear_overdue_unless_still_late(milestone: Milestone) -> None:
         return
     if milestone.deadline is None or not _is_late(milestone, timezone.localdate()):
         milestone.overdue_since = None
+
+
+def _first_overdue_day(milestone: Milestone, today: date) -> date | None:
+    """Return the day after the deadline if the milestone is late on ``today``, else None."""
+    if milestone.deadline is None or not _is_late(milestone, today):
+        return None
+    return milestone.deadline + timedelta(days=1)
 
 
 def _is_late(milestone: Milestone, today: date) -> bool:
