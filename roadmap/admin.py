@@ -50,6 +50,8 @@ security_log = logging.getLogger("roadmap.security")
 
 def roles(request) -> dict[int, str]:
     """Return the user's role in each organization they belong to, read once per request."""
+    if not request.user.is_authenticated:
+        return {}
     if not hasattr(request, "_roadmap_roles"):
         request._roadmap_roles = dict(
             Membership.objects.filter(user=request.user).values_list("organization_id", "role")
