@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,6 +34,7 @@ from roadmap.models import (
     Notification,
     Organization,
     Plan,
+    Step,
     UserPreference,
 )
 from roadmap.services.milestones import (
@@ -44,6 +45,7 @@ from roadmap.services.milestones import (
     revise_deadline,
     set_status,
 )
+from roadmap.standardization import STEPS
 
 security_log = logging.getLogger("roadmap.security")
 
@@ -188,6 +190,28 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OwnerAreaFilter(admin.SimpleListFilter):
+    """Owners by prefecture (with its municipalities) or ministry: 47 entries, not 1,788."""
+
+    title = _("prefecture or ministry")
+    parameter_name = "area"
+
+    def lookups(self, request, model_admin):
+        areas = Organization.objects.filter(parent__isnull=True).only("code", "name_ja", "name_en")
+        if not request.user.is_superuser:
+            ids = list(roles(request))
+            parents = Organization.objects.filter(pk__in=ids).values("parent_id")
+            areas = areas.filter(Q(pk__in=ids) | Q(pk__in=parents))
+        language = get_language() or "ja"
+        return [(area.code, area.name(language)) for area in areas.order_by("code")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        area = Organization.objects.filter(Q(code=self.value()) | Q(parent__code=self.value()))
+        return queryset.filter(owner__in=area.values("pk"))
+
+
 EDITABLE_FIELDS = (
     "title_ja",
     "title_en",
@@ -215,13 +239,22 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     list_select_related = ["owner"]
     list_filter = [
         "status",
-        ("owner", admin.RelatedOnlyFieldListFilter),
+        # A list of every owner would name all 1,788 bodies on each page; owners are searched.
+        OwnerAreaFilter,
         DeadlineFiscalYearFilter,
         OverdueFilter,
         "precision",
         ("initiative", admin.RelatedOnlyFieldListFilter),
     ]
-    search_fields = ["title_ja", "title_en", "phrase", "ref", "owner__name_ja", "owner__name_en"]
+    search_fields = [
+        "title_ja",
+        "title_en",
+        "phrase",
+        "ref",
+        "owner__code",
+        "owner__name_ja",
+        "owner__name_en",
+    ]
     show_full_result_count = False
     list_per_page = 100
     actions = ["mark_in_progress", "mark_done"]
@@ -564,6 +597,84 @@ class MilestoneAdmin(SimpleHistoryAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:roadmap_milestone_change", args=[milestone.pk]))
+
+
+class StepNumberFilter(admin.SimpleListFilter):
+    title = _("step")
+    parameter_name = "number"
+
+    def lookups(self, request, model_admin):
+        # The standard steps, not a DISTINCT over 1.4 million rows.
+        language = get_language() or "ja"
+        return [(str(step.number), f"{step.number} {step.name(language)}") for step in STEPS]
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        return queryset.filter(number=int(self.value()))
+
+
+class StepCompletedFilter(admin.SimpleListFilter):
+    title = _("completed")
+    parameter_name = "completed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(completed_on__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Step)
+class StepAdmin(admin.ModelAdmin):
+    """The standard steps of the milestones the user may see, read-only.
+
+    Steps are written by the programme's loader; no one edits them here.
+    """
+
+    list_display = ["milestone", "milestone_owner", "number", "completed_on"]
+    list_select_related = ["milestone__owner"]
+    list_filter = [StepNumberFilter, StepCompletedFilter]
+    search_fields = ["=milestone__ref", "=milestone__owner__code"]
+    # The unique (milestone, number) index: a page is read off it, never sorted.
+    ordering = ["milestone_id", "number"]
+    show_full_result_count = False
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(milestone__in=Milestone.objects.visible_to(request.user))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not request.user.is_superuser and str(object_id).isdigit():
+            milestone = Step.objects.filter(pk=object_id).values_list("milestone_id", flat=True)
+            if milestone:
+                refuse(request, "open step", list(milestone))
+        return obj
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or bool(roles(request))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("owner"), ordering="milestone__owner__code")
+    def milestone_owner(self, obj):
+        return obj.milestone.owner
 
 
 class ReadOnlyForMembers:

@@ -493,3 +493,44 @@ def test_deadline_revisions_are_listed_read_only(client, owner_a, milestone_a):
         as_user(client, owner_a).get(reverse("admin:roadmap_deadlinerevision_add")).status_code
         == 403
     )
+
+
+# Prefecture or ministry filter --------------------------------------------------------------
+
+
+@pytest.fixture
+def prefecture_13():
+    tokyo = OrganizationFactory(code="13", name_ja="東京都", kind="prefecture")
+    OrganizationFactory(code="27", name_ja="大阪府", kind="prefecture")
+    return tokyo
+
+
+def test_area_filter_keeps_a_prefecture_and_its_municipalities(admin_client, prefecture_13):
+    ward = OrganizationFactory(code="131016", kind="municipality", parent=prefecture_13)
+    osaka = OrganizationFactory(
+        code="271004", kind="municipality", parent=OrganizationFactory(code="27")
+    )
+    own, local = MilestoneFactory(owner=prefecture_13), MilestoneFactory(owner=ward)
+    MilestoneFactory(owner=osaka)
+    response = admin_client.get(CHANGELIST, {"area": "13"})
+    assert set(response.context["cl"].result_list) == {own, local}
+
+
+def test_area_filter_lists_top_level_bodies_not_every_owner(admin_client, prefecture_13):
+    MilestoneFactory(
+        owner=OrganizationFactory(code="131016", kind="municipality", parent=prefecture_13)
+    )
+    content = admin_client.get(CHANGELIST).content.decode()
+    assert "?area=13" in content and "?area=27" in content
+    assert "?area=131016" not in content
+
+
+def test_area_filter_offers_an_owner_only_their_own_areas(client, owner_a, prefecture_13):
+    content = as_user(client, owner_a).get(CHANGELIST).content.decode()
+    assert "?area=org-a" in content
+    assert "?area=13" not in content
+
+
+def test_search_by_owner_code(admin_client, milestone_a, milestone_b):
+    response = admin_client.get(CHANGELIST, {"q": "org-b"})
+    assert list(response.context["cl"].result_list) == [milestone_b]
