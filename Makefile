@@ -20,10 +20,9 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap
 	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops both."
-	@trap 'kill 0' INT TERM; \
-	$(BIN)/celery -A tracker worker --beat --loglevel=INFO --concurrency=2 & \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000 & \
-	wait
+	@$(BIN)/celery -A tracker worker --beat --loglevel=INFO --concurrency=2 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,5 @@
-"""Prepare a local installation: load the 2024 plan once and create an admin account once."""
+"""Prepare a local installation: load the 2024 plan once, create an admin account once, and
+bring the overdue flags up to today (beat does that only after midnight)."""
 
 import os
 import secrets
@@ -7,8 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from roadmap.models import Plan
+from roadmap.services.scheduler import flag_overdue
 
 PLAN_FIXTURE = settings.BASE_DIR / "fixtures" / "plan_2024.json"
 PLAN_CODE = "priority-plan-2024"
@@ -20,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.load_plan()
         self.create_admin()
+        counts = flag_overdue(as_of=timezone.localdate())
+        self.stdout.write(f"Overdue today: {counts['flagged']} newly flagged.")
 
     def load_plan(self):
         if not PLAN_FIXTURE.exists():
