@@ -7,12 +7,14 @@ import pytest
 from icalendar import Calendar
 
 from roadmap.models import Milestone
-from tests.factories import MilestoneFactory, OrganizationFactory, bulk_milestones
+from roadmap.services.milestones import set_status
+from tests.factories import MilestoneFactory, OrganizationFactory, UserFactory, bulk_milestones
 
 pytestmark = pytest.mark.django_db
 
-ICS_QUERIES = 1
-CSV_QUERIES = 1
+ICS_QUERIES = 2  # the ETag's aggregate, the rows
+CSV_QUERIES = 2  # the ETag's aggregate, the rows
+NOT_MODIFIED_QUERIES = 1  # the ETag's aggregate alone
 API_QUERIES = 2  # count, page
 
 
@@ -25,6 +27,11 @@ def body(response):
 
 def events(response):
     return Calendar.from_ical(body(response)).walk("VEVENT")
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
 
 
 def csv_rows(response):
@@ -129,7 +136,7 @@ def test_calendar_refuses_a_bad_filter_in_plain_text(client):
 
 
 @pytest.mark.parametrize("count", [10, 1000])
-def test_calendar_costs_one_query_whatever_the_number_of_milestones(
+def test_calendar_costs_the_same_queries_whatever_the_number_of_milestones(
     client, django_assert_num_queries, count
 ):
     bulk_milestones(count)
@@ -183,12 +190,64 @@ def test_csv_refuses_unknown_parameters(client):
 
 
 @pytest.mark.parametrize("count", [10, 1000])
-def test_csv_costs_one_query_whatever_the_number_of_milestones(
+def test_csv_costs_the_same_queries_whatever_the_number_of_milestones(
     client, django_assert_num_queries, count
 ):
     bulk_milestones(count)
     with django_assert_num_queries(CSV_QUERIES):
         assert len(csv_rows(client.get("/milestones.csv"))) == count
+
+
+# Conditional requests --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/milestones.ics", "/milestones.csv"])
+def test_unchanged_feed_is_answered_not_modified_without_rendering(
+    client, django_assert_num_queries, path
+):
+    bulk_milestones(50)
+    etag = client.get(path)["ETag"]
+    with django_assert_num_queries(NOT_MODIFIED_QUERIES):
+        response = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert body(response) == b""
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"), [("/milestones.ics", "【完了】住民記録"), ("/milestones.csv", ",done,")]
+)
+def test_changed_milestone_changes_the_etag_and_the_feed_is_sent_again(client, owner, path, shown):
+    milestone = MilestoneFactory(title_ja="住民記録")
+    etag = client.get(path)["ETag"]
+    set_status(milestone=milestone, status=Milestone.Status.DONE, user=owner)
+    response = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    assert shown in body(response).decode()
+
+
+def test_deleted_milestone_changes_the_etag(client):
+    kept, deleted = MilestoneFactory(), MilestoneFactory()
+    etag = client.get("/milestones.ics")["ETag"]
+    deleted.delete()
+    response = client.get("/milestones.ics", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert [str(e["UID"]) for e in events(response)] == [
+        f"milestone-{kept.pk}@roadmap-tracker.digital-plan"
+    ]
+
+
+def test_each_filter_has_its_own_etag(client):
+    MilestoneFactory(status=Milestone.Status.IN_PROGRESS)
+    MilestoneFactory()
+    whole = client.get("/milestones.ics")["ETag"]
+    filtered = client.get("/milestones.ics?status=in_progress")
+    assert filtered["ETag"] != whole
+    assert (
+        client.get("/milestones.ics?status=in_progress", HTTP_IF_NONE_MATCH=whole).status_code
+        == 200
+    )
 
 
 # JSON API ------------------------------------------------------------------------------------
