@@ -10,9 +10,9 @@ import asyncio
 import email
 import email.policy
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
@@ -100,17 +100,18 @@ class LoopbackSMTPServer:
         }
 
 
-@pytest.fixture
-def smtp_server():
-    """Start an SMTP server on a free loopback port; return it with its handler."""
+@contextmanager
+def loopback_smtp_server():
+    """Run an SMTP server on a free loopback port for the duration of the block."""
     server = LoopbackSMTPServer().start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
-@pytest.fixture
-def mail_through_smtp(settings, smtp_server):
-    """Point Django's e-mail in this process at the loopback SMTP server."""
-    for name, value in smtp_server.email_settings().items():
+def mail_through(settings, server):
+    """Point Django's e-mail in this process at ``server``; return its handler."""
+    for name, value in server.email_settings().items():
         setattr(settings, name, value)
-    return smtp_server.handler
+    return server.handler
