@@ -110,6 +110,9 @@ FILTER_NAMES = frozenset(MilestoneFilter.base_filters)
 def filter_milestones(request, queryset, *, allowed=PAGING_PARAMETERS):
     """Return the valid FilterSet for the request's query, or raise BadQuery naming the faults."""
     check_query_string(request, allowed=allowed)
+    # Views that do not page still refuse a malformed page number rather than ignore it.
+    for name in PAGING_PARAMETERS & allowed - {"lang"}:
+        positive_integer(request, name, None)
     filterset = MilestoneFilter(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise BadQuery(filter_problems(filterset))

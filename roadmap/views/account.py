@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from roadmap.filters import paginate
 from roadmap.forms import PreferenceForm
 from roadmap.models import Notification, UserPreference
+from roadmap.views.reading import html_answer, reading_view
 
 PER_PAGE = 50
 
@@ -31,6 +32,7 @@ def preferences(request):
 
 
 @login_required
+@reading_view(html_answer)
 def notifications(request):
     """List the user's notifications, unread first, then newest."""
     inbox = (
@@ -38,7 +40,7 @@ def notifications(request):
         .select_related("milestone", "milestone__owner")
         .order_by(_unread_first(), "-created_at", "-pk")
     )
-    page = Paginator(inbox, PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, inbox, PER_PAGE)
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
     return render(request, "roadmap/notifications.html", {"page": page, "unread": unread})
 
