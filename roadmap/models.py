@@ -534,6 +534,11 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The key of the digest run mailing the notice, cleared when the notice is marked. The run
+    # holds a PostgreSQL advisory lock on its key: a claim whose lock is gone, or that is older
+    # than roadmap.services.digests.CLAIM_EXPIRES, is a dead run's and may be taken over.
+    claim = models.BigIntegerField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -552,6 +557,9 @@ class Notification(models.Model):
                 condition=Q(state="pending"),
             ),
             models.Index(fields=["user", "read_at"], name="notification_inbox"),
+            models.Index(
+                fields=["claim"], name="notification_claim", condition=Q(claim__isnull=False)
+            ),
         ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")

@@ -1,6 +1,7 @@
 import smtplib
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,8 +9,10 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
+from django.utils import timezone
 
 from roadmap.models import Milestone, Notification
+from roadmap.services import digests
 from roadmap.services.digests import FIRST_RETRY, NO_LONGER_APPLIES, send_digests
 from roadmap.services.milestones import bulk_set_status, create_milestone, set_status
 from roadmap.services.scheduler import queue_notifications
@@ -328,8 +331,10 @@ def test_sending_costs_the_same_queries_whatever_the_number_of_notices(
         user = UserFactory()
         for _ in range(per_recipient):
             notice(user=user)
-    # Skip opted-out, list recipients; per recipient: savepoint, claim, mark sent, release.
-    with django_assert_num_queries(2 + 3 * 4):
+    # Skip opted-out, list recipients, (PostgreSQL) lock and unlock the run's key; per batch:
+    # savepoint, claim, release, read the claimed; per recipient: mark sent.
+    run_key = 2 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(2 + run_key + 4 + 3 * 1):
         assert send()["notifications"] == 3 * per_recipient
 
 
@@ -365,6 +370,106 @@ def test_creating_and_changing_milestones_sends_no_mail():
     Milestone.objects.filter(pk=milestone.pk).update(deadline=date(2024, 1, 1))
     assert mail.outbox == []
     assert not Notification.objects.exists()
+
+
+# Claims --------------------------------------------------------------------------------------
+
+
+OTHER_RUN = 4242
+
+
+class DyingBackend(LocmemBackend):
+    """A locmem backend whose worker dies after the mail server has accepted one message."""
+
+    def send_messages(self, messages):
+        if mail.outbox:
+            raise SystemExit("worker killed")
+        return super().send_messages(messages)
+
+
+def three_recipients():
+    for index in range(3):
+        notice(user=UserFactory(email=f"owner{index}@example.go.jp"))
+
+
+def test_recipients_beyond_one_batch_are_mailed_by_the_next(monkeypatch):
+    monkeypatch.setattr(digests, "CLAIM_BATCH", 2)
+    three_recipients()
+    assert send()["mails"] == 3
+    assert sorted(m.to[0] for m in mail.outbox) == [f"owner{i}@example.go.jp" for i in range(3)]
+    assert states() == ["sent"] * 3
+
+
+def test_a_claim_held_too_long_is_given_up_and_its_recipients_claimed_again(monkeypatch):
+    monkeypatch.setattr(digests, "CLAIM_USE_FOR", timedelta(0))
+    three_recipients()
+    assert send()["mails"] == 3
+    assert len(mail.outbox) == 3
+    assert not Notification.objects.filter(claim__isnull=False).exists()
+
+
+@contextmanager
+def live_run(key):
+    """Hold ``key`` as a live digest run does (an advisory lock on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def test_notices_another_run_is_mailing_are_left_to_it():
+    queued = notice()
+    Notification.objects.update(claim=OTHER_RUN, claimed_at=timezone.now())
+    with live_run(OTHER_RUN):
+        assert send()["mails"] == 0
+    queued.refresh_from_db()
+    assert (queued.state, queued.claim) == ("pending", OTHER_RUN)
+
+
+def test_the_notices_of_a_run_that_hangs_are_mailed_once_its_claim_expires():
+    queued = notice()
+    expired = timezone.now() - digests.CLAIM_EXPIRES - timedelta(minutes=1)
+    Notification.objects.update(claim=OTHER_RUN, claimed_at=expired)
+    with live_run(OTHER_RUN):
+        assert send()["mails"] == 1
+    queued.refresh_from_db()
+    assert (queued.state, queued.claim, queued.claimed_at) == ("sent", None, None)
+
+
+@pytest.mark.postgres
+def test_the_notices_of_a_run_whose_connection_is_gone_are_mailed_at_once():
+    queued = notice()
+    # A fresh claim whose advisory lock nobody holds: its worker's connection has ended.
+    Notification.objects.update(claim=OTHER_RUN, claimed_at=timezone.now())
+    assert send()["mails"] == 1
+    queued.refresh_from_db()
+    assert queued.state == "sent"
+
+
+def test_a_worker_killed_mid_batch_has_marked_every_digest_it_sent(settings):
+    settings.EMAIL_BACKEND = "tests.test_digests.DyingBackend"
+    three_recipients()
+    with pytest.raises(SystemExit):
+        send()
+    [sent] = mail.outbox
+    assert list(Notification.objects.filter(state="sent").values_list("recipient", flat=True)) == (
+        sent.to
+    )
+    # The next run mails the other two, once each: on PostgreSQL at once, since the dead run's
+    # lock went with it; elsewhere when its claim has expired.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if connection.vendor != "postgresql":
+        expired = timezone.now() - digests.CLAIM_EXPIRES - timedelta(minutes=1)
+        Notification.objects.filter(claim__isnull=False).update(claimed_at=expired)
+    assert send()["mails"] == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [f"owner{i}@example.go.jp" for i in range(3)]
+    assert states() == ["sent"] * 3
 
 
 # Two workers at once -------------------------------------------------------------------------

@@ -1,31 +1,51 @@
 """E-mail digests: one message per recipient listing every notice waiting for them.
 
-Each recipient's notices are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked sent in
-the same transaction once the mail server has accepted the message, so two workers never mail
-the same notice. Temporary failures are retried with exponential backoff, a bounded number of
-times; permanent ones are recorded on the notice for the admin.
+The notices of a batch of recipients are claimed at once: one statement locks them with
+``SELECT … FOR UPDATE SKIP LOCKED`` and stamps them with the run's key, so two workers never
+mail the same notice. Each recipient's digest is then mailed and its notices marked sent,
+deferred or failed by a statement of their own, which also clears the claim: a worker that dies
+mid-batch has marked every digest it sent but the one in flight. On PostgreSQL the run holds a
+session advisory lock on its key, which the server drops with a dead worker's connection, so its
+unsent notices can be claimed at once; elsewhere, and for a run that hangs, the claim expires.
+Temporary failures are retried with exponential backoff, a bounded number of times; permanent
+ones are recorded on the notice for the admin.
 """
 
+import secrets
 import smtplib
+from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as database
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from roadmap import periods
 from roadmap.models import Notification, UserPreference
 from roadmap.workdays import is_working_day
 
 FIRST_RETRY = timedelta(minutes=5)
+# Recipients whose notices one statement claims.
+CLAIM_BATCH = 100
+# A claim older than this belongs to a worker that died or hangs; its notices may be claimed again.
+CLAIM_EXPIRES = timedelta(minutes=15)
+# A run stops mailing under a claim long before it expires, so no other run can take it over
+# while it is still in use; the recipients not reached are claimed afresh.
+CLAIM_USE_FOR = CLAIM_EXPIRES / 3
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
+# Every statement that marks a notice also ends its claim.
+UNCLAIMED = {"claim": None, "claimed_at": None}
 
 
 class TemporaryFailure(Exception):
@@ -50,13 +70,45 @@ def send_digests(*, as_of: date | None = None, now: datetime | None = None) -> d
     counts = dict.fromkeys(("mails", "notifications", "failed", "deferred", "held"), 0)
     _skip_for_users_without_digests(now)
     connection = get_connection()
+    due = []
     for recipient, waiting in _recipients(now):
         if recipient.working_days_only and not is_working_day(as_of):
             counts["held"] += waiting
-            continue
-        for key, value in _send_digest(recipient, as_of=as_of, now=now, connection=connection):
-            counts[key] += value
+        else:
+            due.append(recipient)
+    with _run_key() as key:
+        while due:
+            batch, due = due[:CLAIM_BATCH], due[CLAIM_BATCH:]
+            due = (
+                _send_batch(batch, key, as_of=as_of, now=now, connection=connection, counts=counts)
+                + due
+            )
     return counts
+
+
+@contextmanager
+def _run_key():
+    """Yield this run's claim key, held as a PostgreSQL session advisory lock while it runs."""
+    key = secrets.randbits(62) + 1
+    if database.vendor != "postgresql":
+        yield key
+        return
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield key
+    finally:
+        with database.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+# The keys of the runs alive now: a bigint advisory lock shows as its halves in pg_locks.
+LIVE_KEYS = RawSQL(
+    "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks"
+    " WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    [],
+)
 
 
 def _skip_for_users_without_digests(now) -> None:
@@ -66,10 +118,19 @@ def _skip_for_users_without_digests(now) -> None:
     )
 
 
+def _claimable(now):
+    """Return the pending notices that no live run has claimed."""
+    free = Q(claim__isnull=True) | Q(claimed_at__lt=timezone.now() - CLAIM_EXPIRES)
+    if database.vendor == "postgresql":
+        # Read in the same statement as the claims: a run locks its key before claiming.
+        free |= ~Q(claim__in=LIVE_KEYS)
+    return Notification.objects.pending(now=now).filter(free)
+
+
 def _recipients(now):
     """Yield each address with pending notices, its preferences and how many wait."""
     rows = (
-        Notification.objects.pending(now=now)
+        _claimable(now)
         .values(
             "recipient",
             "user_id",
@@ -101,37 +162,70 @@ def _recipient(row) -> Recipient:
     )
 
 
-def _send_digest(recipient, *, as_of, now, connection):
-    """Claim, mail and mark one recipient's notices; return (count name, number) pairs."""
+def _send_batch(recipients, key, *, as_of, now, connection, counts) -> list[Recipient]:
+    """Claim the recipients' notices and mail each a digest; return those not reached."""
+    claimed_at = timezone.now()
+    notices = _claim([recipient.address for recipient in recipients], now, key=key, at=claimed_at)
+    for index, recipient in enumerate(recipients):
+        if index and timezone.now() - claimed_at > CLAIM_USE_FOR:
+            _release([n for r in recipients[index:] for n in notices.get(r.address, ())])
+            return recipients[index:]
+        waiting = notices.get(recipient.address, [])
+        for key, value in _send_digest(
+            recipient, waiting, as_of=as_of, now=now, connection=connection
+        ):
+            counts[key] += value
+    return []
+
+
+def _claim(addresses, now, *, key, at) -> dict[str, list[Notification]]:
+    """Claim the addresses' notices that no other run holds; return them by address."""
     with transaction.atomic():
-        claimed = _claim(recipient.address, now)
-        current = [n for n in claimed if _still_applies(n)]
-        _mark_no_longer_applying([n for n in claimed if not _still_applies(n)])
-        if not current:
-            return []
-        message = build_digest(recipient, current, as_of=as_of, connection=connection)
-        try:
-            _deliver(message)
-        except TemporaryFailure as error:
-            return _defer(current, error, now=now)
-        except PermanentFailure as error:
-            _fail(current, error)
-            return [("failed", len(current))]
-        _claimed(current).update(
-            state=Notification.State.SENT, sent_at=now, attempts=F("attempts") + 1
+        # One statement: the rows stay locked until they carry the claim.
+        locked = (
+            _claimable(now)
+            .filter(recipient__in=addresses)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values("pk")
         )
-        return [("mails", 1), ("notifications", len(current))]
-
-
-def _claim(address, now) -> list[Notification]:
-    """Lock and return the address's pending notices that no other worker holds."""
-    return list(
-        Notification.objects.pending(now=now)
-        .filter(recipient=address)
-        .select_for_update(skip_locked=True, of=("self",))
+        Notification.objects.filter(pk__in=locked).update(claim=key, claimed_at=at)
+    claimed = (
+        Notification.objects.filter(claim=key)
         .select_related("milestone")
-        .order_by(_overdue_first(), "deadline", "pk")[:MAX_NOTICES_PER_DIGEST]
+        .order_by("recipient", _overdue_first(), "deadline", "pk")
     )
+    by_address, later = defaultdict(list), []
+    for notice in claimed:
+        waiting = by_address[notice.recipient]
+        (waiting if len(waiting) < MAX_NOTICES_PER_DIGEST else later).append(notice)
+    _release(later)
+    return by_address
+
+
+def _release(notices) -> None:
+    """Give up the claim on notices this run will not mail."""
+    if notices:
+        _claimed(notices).update(claim=None, claimed_at=None)
+
+
+def _send_digest(recipient, claimed, *, as_of, now, connection):
+    """Mail one recipient's claimed notices and mark them; return (count name, number) pairs."""
+    current = [n for n in claimed if _still_applies(n)]
+    _mark_no_longer_applying([n for n in claimed if not _still_applies(n)])
+    if not current:
+        return []
+    message = build_digest(recipient, current, as_of=as_of, connection=connection)
+    try:
+        _deliver(message)
+    except TemporaryFailure as error:
+        return _defer(current, error, now=now)
+    except PermanentFailure as error:
+        _fail(current, error)
+        return [("failed", len(current))]
+    _claimed(current).update(
+        state=Notification.State.SENT, sent_at=now, attempts=F("attempts") + 1, **UNCLAIMED
+    )
+    return [("mails", 1), ("notifications", len(current))]
 
 
 def _overdue_first():
@@ -149,7 +243,9 @@ def _still_applies(notice) -> bool:
 
 def _mark_no_longer_applying(notices) -> None:
     if notices:
-        _claimed(notices).update(state=Notification.State.SKIPPED, last_error=NO_LONGER_APPLIES)
+        _claimed(notices).update(
+            state=Notification.State.SKIPPED, last_error=NO_LONGER_APPLIES, **UNCLAIMED
+        )
 
 
 def _claimed(notices):
@@ -181,18 +277,24 @@ def _defer(notices, error, *, now):
     last_attempt = settings.ROADMAP_SEND_ATTEMPTS - 1
     claimed = _claimed(notices)
     failed = claimed.filter(attempts__gte=last_attempt).update(
-        state=Notification.State.FAILED, attempts=F("attempts") + 1, last_error=str(error)
+        state=Notification.State.FAILED,
+        attempts=F("attempts") + 1,
+        last_error=str(error),
+        **UNCLAIMED,
     )
     retry_at = now + FIRST_RETRY * 2 ** max(notice.attempts for notice in notices)
     deferred = claimed.filter(attempts__lt=last_attempt).update(
-        attempts=F("attempts") + 1, last_error=str(error), next_attempt_at=retry_at
+        attempts=F("attempts") + 1, last_error=str(error), next_attempt_at=retry_at, **UNCLAIMED
     )
     return [("failed", failed), ("deferred", deferred)]
 
 
 def _fail(notices, error) -> None:
     _claimed(notices).update(
-        state=Notification.State.FAILED, attempts=F("attempts") + 1, last_error=str(error)
+        state=Notification.State.FAILED,
+        attempts=F("attempts") + 1,
+        last_error=str(error),
+        **UNCLAIMED,
     )
 
 
@@ -217,15 +319,28 @@ def build_digest(recipient, notices, *, as_of, connection=None) -> EmailMultiAlt
 
 
 def _item(notice, as_of, language) -> dict:
+    # Dates and phrases are made here once, not by template filters and tags in both parts.
     milestone = notice.milestone
     overdue = notice.kind == Notification.Kind.OVERDUE
+    days = abs((as_of - notice.deadline).days)
     return {
         "overdue": overdue,
-        "days": abs((as_of - notice.deadline).days),
+        "days": days,
+        "when": _when(overdue, days),
         "title": milestone.title(language),
         "deadline": notice.deadline,
+        "deadline_iso": notice.deadline.isoformat(),
         "fiscal_year": periods.fiscal_year_label(periods.fiscal_year(notice.deadline), language),
         "phrase": milestone.phrase,
         "status": milestone.get_status_display(),
         "url": settings.SITE_URL + milestone.get_absolute_url(),
     }
+
+
+def _when(overdue, days) -> str:
+    """Return how far past or before the deadline the item is, in the active language."""
+    if overdue:
+        return ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
+    if days == 0:
+        return gettext("due today")
+    return ngettext("due in %(days)s day", "due in %(days)s days", days) % {"days": days}
