@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roadmap.filters import paginate
 from roadmap.forms import PreferenceForm
 from roadmap.models import Notification, UserPreference
+from roadmap.security import refuse
 from roadmap.views.reading import html_answer, reading_view
 
 PER_PAGE = 50
@@ -57,6 +58,8 @@ def mark_read(request, pk):
     """Mark one of the user's notifications as read."""
     mine = Notification.objects.filter(pk=pk, user=request.user)
     if not mine.exists():
+        # Someone else's or none at all: the same answer, so ids reveal nothing; logged.
+        refuse(request, "mark read", f"notification={pk}")
         raise Http404(_("There is no such notification."))
     mine.filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("roadmap:notifications")
