@@ -108,14 +108,15 @@ def queue_notifications(*, as_of: date) -> dict:
     stamp = timezone.now()
     # Milestones that will be overdue a day after the furthest lead time unless someone acts.
     horizon = Milestone.objects.overdue(as_of=as_of + timedelta(days=_max_lead_days() + 1))
-    watched = (
+    watched = list(
         horizon.annotate(
             is_overdue=ExpressionWrapper(Milestone.overdue_condition(as_of), BooleanField())
         )
         .values("pk", "owner_id", "deadline", "is_overdue")
         .order_by()
     )
-    recipients = _recipients_by_organization(horizon.values("owner_id"))
+    # The owners as a list: a subquery made PostgreSQL probe the milestones once per membership.
+    recipients = _recipients_by_organization({m["owner_id"] for m in watched})
     notices = {}
     for milestone in watched:
         for recipient in recipients.get(milestone["owner_id"], ()):
