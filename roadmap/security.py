@@ -1,10 +1,13 @@
 """Audit log of sign-ins and refused access, on the ``roadmap.security`` logger."""
 
 import logging
+from math import ceil
 
+from axes.helpers import get_cool_off, get_failure_limit
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.shortcuts import render
 
 log = logging.getLogger("roadmap.security")
 
@@ -53,3 +56,10 @@ def refuse(request, action, detail=""):
         client_address(request),
         detail,
     )
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """Answer a locked-out sign-in with 429 and a page that says when to try again."""
+    minutes = ceil(get_cool_off(request).total_seconds() / 60)
+    context = {"minutes": minutes, "failure_limit": get_failure_limit(request, credentials)}
+    return render(request, "roadmap/locked_out.html", context, status=429)
