@@ -534,3 +534,15 @@ def test_area_filter_offers_an_owner_only_their_own_areas(client, owner_a, prefe
 def test_search_by_owner_code(admin_client, milestone_a, milestone_b):
     response = admin_client.get(CHANGELIST, {"q": "org-b"})
     assert list(response.context["cl"].result_list) == [milestone_b]
+
+
+def test_initiative_filter_lists_only_initiatives_of_milestones_the_user_sees(
+    client, owner_a, org_a, org_b
+):
+    MilestoneFactory(owner=org_a, initiative=InitiativeFactory(number="5.1", title_ja="標準化"))
+    MilestoneFactory(owner=org_a, initiative=InitiativeFactory(number="5.2", title_ja="基盤"))
+    MilestoneFactory(owner=org_b, initiative=InitiativeFactory(number="6.2", title_ja="防災"))
+    InitiativeFactory(number="7.3", title_ja="未使用")
+    content = as_user(client, owner_a).get(CHANGELIST).content.decode()
+    assert "5.1 標準化" in content and "5.2 基盤" in content
+    assert "6.2 防災" not in content and "7.3 未使用" not in content
