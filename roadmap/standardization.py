@@ -48,6 +48,7 @@ from roadmap.models import (
     Plan,
     Step,
 )
+from roadmap.services.milestones import window_fields
 from roadmap.standard_systems import PREFECTURE_SYSTEMS, STANDARD_SYSTEMS
 
 PREFECTURES_FILE = Path(__file__).resolve().parent / "data" / "prefectures.tsv"
@@ -490,24 +491,11 @@ def programme_milestone(
         kind=Milestone.Kind.DEADLINE,
         business_system=spec.system,
         reference_date=initiative.plan.decided_on,
-        **window_fields(window),
-        deadline=deadline,
+        **window_fields(window, Milestone.Kind.DEADLINE),
         baseline_deadline=deadline,
         status=spec.status,
         completed_on=spec.completed_on,
     )
-
-
-def window_fields(window: periods.Window) -> dict:
-    """Return the milestone fields that hold a resolved window."""
-    return {
-        "phrase": window.phrase,
-        "window_start": window.start,
-        "window_end": window.end,
-        "precision": str(window.precision),
-        "soft": window.soft,
-        "rule": window.rule,
-    }
 
 
 def ensure_replans(specs: list[Spec], report: Report, *, batch_size: int) -> None:
@@ -552,9 +540,8 @@ def replan_batch(pending: list[tuple], window: periods.Window) -> None:
     )
     ids = [pk for pk, *_ in pending]
     Milestone.objects.filter(pk__in=ids).update(
-        **window_fields(window),
+        **window_fields(window, Milestone.Kind.DEADLINE),
         reference_date=REPLAN_DECIDED_AT.date(),
-        deadline=new_deadline,
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
