@@ -37,8 +37,8 @@ def opened_form(client, milestone):
     return data | {"_save": "Save"}
 
 
-def signed_in_owner(organization):
-    client = Client()
+def signed_in_owner(organization, language="en"):
+    client = Client(headers={"Accept-Language": language})
     client.force_login(MembershipFactory(organization=organization).user)
     return client
 
@@ -100,6 +100,19 @@ def test_a_form_opened_before_the_scheduler_flagged_the_milestone_is_refused(org
     assert "This milestone was changed by the scheduler at " in response.content.decode()
     milestone.refresh_from_db()
     assert milestone.rag == ""
+
+
+@pytest.mark.django_db
+def test_the_conflict_is_explained_in_the_owners_language(organization):
+    milestone = MilestoneFactory(owner=organization)
+    first, second = signed_in_owner(organization), signed_in_owner(organization, "ja")
+    stale = opened_form(second, milestone)
+    first.post(change_url(milestone), opened_form(first, milestone) | {"rag": "amber"})
+
+    page = second.post(change_url(milestone), stale).content.decode()
+
+    assert "開いた後に" in page
+    assert "再読み込みしてから変更をやり直してください。" in page
 
 
 @pytest.mark.django_db
