@@ -67,3 +67,10 @@ def test_overdue_flags_are_brought_up_to_today():
         status__in=["planned", "in_progress"],
         kind="deadline",
     ).exists()
+
+
+def test_loaded_milestones_start_with_a_history_record():
+    bootstrap()
+
+    with_history = set(Milestone.history.values_list("id", flat=True))
+    assert with_history == set(Milestone.objects.values_list("id", flat=True)) != set()

@@ -33,6 +33,8 @@ class Command(BaseCommand):
             self.stdout.write("The 2024 plan is already loaded.")
         else:
             call_command("loaddata", PLAN_FIXTURE, verbosity=0)
+            # loaddata writes no history; give each milestone its first record.
+            call_command("populate_history", "roadmap.Milestone", verbosity=0)
             self.stdout.write(self.style.SUCCESS("Loaded the 2024 plan."))
 
     def create_admin(self):
