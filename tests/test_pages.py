@@ -411,3 +411,17 @@ def test_pages_carry_no_inline_styles_which_the_security_policy_blocks(client, a
 def test_milestone_page_carries_no_inline_styles(client):
     milestone = MilestoneFactory(business_system=1)
     assert "style=" not in client.get(milestone.get_absolute_url()).content.decode()
+
+
+@pytest.mark.urls("tests.urls_failing")
+def test_an_unexpected_error_shows_a_readable_page_without_internals(client):
+    client.raise_request_exception = False
+
+    response = client.get("/broken/")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "エラーが発生しました" in page
+    assert "Something went wrong" in page
+    assert "internal detail" not in page
+    assert "Traceback" not in page
