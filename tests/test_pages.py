@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from roadmap.models import DeadlineRevision, Milestone, StatusComment
+from roadmap.models import DeadlineRevision, Milestone, StatusComment, Step
 from tests.factories import (
     InitiativeFactory,
     MilestoneFactory,
@@ -16,7 +16,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TIMELINE_QUERIES = 3  # count, page of milestones, owner suggestions
-MILESTONE_QUERIES = 7  # milestone, revisions, their users, comments, authors, history, owners
+# milestone, revisions, their users, comments, authors, steps, history, owners
+MILESTONE_QUERIES = 8
 
 
 def text(response):
@@ -371,6 +372,77 @@ def test_milestone_page_costs_the_same_queries_whatever_its_history(
     with django_assert_num_queries(MILESTONE_QUERIES):
         response = client.get(milestone.get_absolute_url())
     assert response.status_code == 200
+
+
+def with_steps(milestone, done):
+    """Record the 40 standard steps of ``milestone``, the first ``done`` of them completed."""
+    Step.objects.bulk_create(
+        Step(
+            milestone=milestone,
+            number=number,
+            completed_on=date(2025, 4, 1) + timedelta(days=number - 1) if number <= done else None,
+        )
+        for number in range(1, 41)
+    )
+    return milestone
+
+
+@pytest.mark.parametrize("steps", [0, 40])
+def test_milestone_page_costs_the_same_queries_with_or_without_steps(
+    client, django_assert_num_queries, steps
+):
+    milestone = changed_many_times(2)
+    if steps:
+        with_steps(milestone, done=12)
+    with django_assert_num_queries(MILESTONE_QUERIES):
+        response = client.get(milestone.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_milestone_page_shows_migration_steps_completed_and_the_current_one(client):
+    milestone = with_steps(MilestoneFactory(), done=12)
+    page = text(client.get(milestone.get_absolute_url()))
+    assert "移行の手順" in page
+    assert "40手順中12手順が完了しています。" in page
+    assert "現在の手順：13. 情報提供依頼（RFI）" in page
+    assert "12 予算の確定 2025-04-12" in page
+    assert "13 情報提供依頼（RFI） 未完了 （現在の手順）" in page
+    assert "40 本番移行 未完了" in page
+
+
+def test_milestone_page_shows_migration_steps_in_english(client):
+    milestone = with_steps(MilestoneFactory(), done=3)
+    page = text(client.get(milestone.get_absolute_url() + "?lang=en"))
+    assert "Migration steps" in page
+    assert "3 of 40 steps completed." in page
+    assert "Current step: 4. Draw up the migration plan" in page
+    assert "3 Survey the current systems 2025-04-03" in page
+    assert "40 Cut-over Not yet" in page
+
+
+def test_migration_steps_table_has_a_caption_and_scoped_headers(client):
+    milestone = with_steps(MilestoneFactory(), done=0)
+    html = client.get(milestone.get_absolute_url()).content.decode()
+    table = html[html.index('aria-labelledby="steps-heading"') :]
+    table = table[: table.index("</table>")]
+    assert "<caption>" in table
+    assert table.count('<th scope="col">') == 3
+    assert table.count('<th scope="row">') == 40
+
+
+def test_milestone_with_every_step_completed_says_so(client):
+    milestone = with_steps(MilestoneFactory(), done=40)
+    page = text(client.get(milestone.get_absolute_url() + "?lang=en"))
+    assert "40 of 40 steps completed." in page
+    assert "All steps are completed." in page
+    assert "Not yet" not in page
+
+
+def test_milestone_without_steps_shows_no_migration_steps(client):
+    milestone = MilestoneFactory()
+    page = text(client.get(milestone.get_absolute_url() + "?lang=en"))
+    assert "Migration steps" not in page
+    assert "steps completed" not in page
 
 
 def test_unknown_milestone_gets_a_readable_404(client):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roadmap import dashboard as figures
-from roadmap import periods
+from roadmap import periods, standard_steps
 from roadmap.filters import PageNotFound, filter_milestones, paginate
 from roadmap.models import Milestone, Organization
 from roadmap.timeline import Axis, group_rows
@@ -55,10 +55,10 @@ def timeline(request):
 
 @reading_view(html_answer)
 def milestone_detail(request, pk):
-    """Show one milestone: its wording, how it was read, revisions, comments and history."""
+    """Show one milestone: wording, reading, migration steps, revisions, comments, history."""
     milestone = (
         Milestone.objects.select_related("owner", "initiative__plan", "rag_assessed_by")
-        .prefetch_related("revisions__decided_by", "comments__author")
+        .prefetch_related("revisions__decided_by", "comments__author", "steps")
         .filter(pk=pk)
         .first()
     )
@@ -73,6 +73,7 @@ def milestone_detail(request, pk):
             "language": current,
             "rule_explanation": rule_explanation(milestone.rule, current),
             "history": history_entries(milestone),
+            "steps": standard_steps.progress(milestone.steps.all(), current),
             "today": timezone.localdate(),
         },
     )
