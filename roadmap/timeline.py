@@ -12,6 +12,10 @@ from roadmap import periods
 
 WIDTH = 1000
 MAX_YEARS = 12
+# The axis header writes the years on this baseline; today's marker there starts below it, so
+# that the line never runs through a year's label.
+LABEL_BASELINE = 62
+TODAY_MARKER_TOP = 72
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,14 @@ class Axis:
         first, last = periods.fiscal_year_bounds(fy)
         x = self.x(first)
         return AxisYear(fy, x, round(self.x(last + timedelta(days=1)) - x, 1))
+
+    @property
+    def label_y(self):
+        return LABEL_BASELINE
+
+    @property
+    def today_top(self):
+        return TODAY_MARKER_TOP
 
     @property
     def today_x(self):

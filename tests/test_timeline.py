@@ -1,4 +1,7 @@
+import re
 from datetime import date
+
+from django.template.loader import render_to_string
 
 from roadmap.models import Milestone
 from roadmap.timeline import MAX_YEARS, WIDTH, Axis, group_rows
@@ -52,6 +55,17 @@ def test_today_marker_sits_at_todays_position_and_vanishes_off_the_axis():
     assert 0 < axis.today_x < WIDTH
     assert axis.today_x == axis.x(date(2024, 10, 1))
     assert Axis(2030, 2031, date(2024, 10, 1)).today_x is None
+
+
+def test_today_marker_in_the_axis_header_starts_below_the_year_labels():
+    # Today in the middle of FY2026 puts the marker right on that year's label.
+    axis = Axis(2024, 2026, date(2026, 10, 1))
+    svg = render_to_string("roadmap/includes/axis.html", {"axis": axis})
+    labels = re.findall(r'<text class="axis-label" x="([\d.]+)" y="([\d.]+)"', svg)
+    marker = re.search(r'<line class="today" x1="([\d.]+)" x2="[\d.]+" y1="([\d.]+)"', svg)
+    assert abs(float(labels[-1][0]) - float(marker[1])) < 60
+    assert float(marker[2]) > max(float(y) for _, y in labels)
+    assert "style" not in svg
 
 
 def test_soft_target_band_is_marked():
