@@ -3,19 +3,11 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
 
+from roadmap.standard_systems import NumberedName
 
-class StandardStep(NamedTuple):
-    number: int
-    name_ja: str
-    name_en: str
-
-    def name(self, language=None):
-        """Return the name in the given language."""
-        if language and language.startswith("en"):
-            return self.name_en
-        return self.name_ja
+# A step is numbered and named in both languages, like a standard business system.
+StandardStep = NumberedName
 
 
 STEPS = (

@@ -3,7 +3,9 @@
 from typing import NamedTuple
 
 
-class BusinessSystem(NamedTuple):
+class NumberedName(NamedTuple):
+    """An item of a standard list: its number and its name in Japanese and English."""
+
     number: int
     name_ja: str
     name_en: str
@@ -13,6 +15,9 @@ class BusinessSystem(NamedTuple):
         if language and language.startswith("en"):
             return self.name_en
         return self.name_ja
+
+
+BusinessSystem = NumberedName
 
 
 STANDARD_SYSTEMS = (
