@@ -15,7 +15,7 @@ def ping() -> str:
     return "pong"
 
 
-def run_date(as_of: str | None) -> date:
+def run_date(as_of: str | None, *, name: str = "as_of") -> date:
     """Return the ISO date ``as_of``, or today in Asia/Tokyo."""
     if not as_of:
         return timezone.localdate()
@@ -23,7 +23,7 @@ def run_date(as_of: str | None) -> date:
         return date.fromisoformat(as_of)
     except ValueError as error:
         raise ValueError(
-            f"as_of must be a date written YYYY-MM-DD, not {as_of!r} ({error})."
+            f"{name} must be a date written YYYY-MM-DD, not {as_of!r} ({error})."
         ) from None
 
 

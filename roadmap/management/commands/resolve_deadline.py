@@ -1,14 +1,13 @@
 """Print the window of dates a deadline phrase resolves to, as one JSON line."""
 
 import json
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from roadmap.models import Milestone
 from roadmap.services.milestones import resolve_window
+from roadmap.tasks import run_date
 
 USAGE_ERROR = 2
 
@@ -40,14 +39,10 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def reference_date(self, text):
-        if text is None:
-            return timezone.localdate()
         try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise CommandError(
-                f"--reference must be a date as YYYY-MM-DD, not {text!r}.", returncode=USAGE_ERROR
-            ) from None
+            return run_date(text, name="--reference")
+        except ValueError as error:
+            raise CommandError(str(error), returncode=USAGE_ERROR) from None
 
     def resolve(self, phrase, reference):
         if not phrase.strip():

@@ -3,10 +3,10 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from roadmap.services.digests import send_digests
 from roadmap.services.scheduler import queue_notifications
+from roadmap.tasks import run_date
 
 
 def add_as_of(parser):
@@ -19,14 +19,10 @@ def add_as_of(parser):
 
 def parse_as_of(value: str | None) -> date:
     """Return the --as-of day, or today in Asia/Tokyo; refuse anything else with a sentence."""
-    if value is None:
-        return timezone.localdate()
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            f"--as-of must be a date written YYYY-MM-DD, such as 2026-04-01, not {value!r}."
-        ) from None
+        return run_date(value, name="--as-of")
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 class Command(BaseCommand):
