@@ -37,7 +37,7 @@ lint: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} \
-	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md
+	$(BIN)/python -m bench --setup --runs 5 --requests 20 --output docs/benchmarks.md
 
 messages: install
 	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests

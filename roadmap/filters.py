@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from roadmap import periods
 from roadmap.models import Milestone, Organization
 
 MAX_QUERY_LENGTH = 2000
@@ -89,12 +88,11 @@ class MilestoneFilter(django_filters.FilterSet):
 
     def filter_fiscal_year(self, queryset, name, value):
         """Keep milestones whose deadline falls in fiscal year ``value``."""
-        first, last = periods.fiscal_year_bounds(value)
-        return queryset.filter(deadline__gte=first, deadline__lte=last)
+        return queryset.due_in_fiscal_year(value)
 
     def filter_overdue(self, queryset, name, value):
         """Keep milestones the scheduler has flagged overdue (``yes``) or not (``no``)."""
-        return queryset.filter(overdue_since__isnull=(value == "no"))
+        return queryset.flagged_overdue(value == "yes")
 
     def filter_text(self, queryset, name, value):
         """Keep milestones whose titles, phrase, reference or source wording contain ``value``."""

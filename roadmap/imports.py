@@ -10,17 +10,16 @@ with a reason.
 
 import csv
 import io
-import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 
+from roadmap import security
 from roadmap.models import (
     DietSession,
     Initiative,
-    Membership,
     Milestone,
     Organization,
     Plan,
@@ -31,8 +30,6 @@ from roadmap.services.milestones import (
     resolve_window,
     set_status,
 )
-
-security_log = logging.getLogger("roadmap.security")
 
 COLUMNS = (
     "ref",
@@ -93,7 +90,7 @@ class _Row:
 
 
 def import_milestones(
-    file, *, plan_code: str = "priority-plan-2024", user=None, dry_run: bool = False
+    file, *, plan_code: str = Plan.PRIORITY_PLAN_2024, user=None, dry_run: bool = False
 ) -> ImportResult:
     """Check every row of a CSV file, then create or update its milestones in one go."""
     plan = Plan.objects.filter(code=plan_code).first()
@@ -256,18 +253,14 @@ def _check_ownership(rows: list[_Row], user) -> list[RowError]:
     """Return a problem for each row whose organization ``user`` does not own."""
     if user is None or user.is_superuser:
         return []
-    owned = set(
-        Membership.objects.filter(user=user, role=Membership.Role.OWNER).values_list(
-            "organization_id", flat=True
-        )
-    )
+    owned = set(Organization.objects.editable_by(user).values_list("pk", flat=True))
     refused = [row for row in rows if row.owner is not None and row.owner.pk not in owned]
     if refused:
-        security_log.warning(
-            "import refused: user=%s action=import_milestones lines=%s owners=%s",
-            user.get_username(),
-            [row.line for row in refused],
-            sorted({row.owner.code for row in refused}),
+        security.refuse(
+            user,
+            "import_milestones",
+            lines=[row.line for row in refused],
+            owners=sorted({row.owner.code for row in refused}),
         )
     return [
         RowError(row.line, "owner", f"you are not an owner of {row.owner.code!r}.")

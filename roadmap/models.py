@@ -1,23 +1,36 @@
 """The plan, its milestones, who owns them, and the notices the scheduler sends about them."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import DateTimeField, F, IntegerField, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
+from roadmap.language import localized
 
 
-def localized(obj, field, language):
-    """Return ``field_en`` for English readers when it is filled, else ``field_ja``."""
-    if language and language.startswith("en"):
-        return getattr(obj, f"{field}_en") or getattr(obj, f"{field}_ja")
-    return getattr(obj, f"{field}_ja")
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the organizations the user belongs to (all for superusers)."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def editable_by(self, user):
+        """Return the organizations whose milestones the user may change: those they own."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        # One filter() call: the user's own membership must be the owner's.
+        return self.filter(memberships__user=user, memberships__role=Membership.Role.OWNER)
 
 
 class Organization(models.Model):
@@ -54,6 +67,8 @@ class Organization(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
     )
 
+    objects = OrganizationQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("organization")
@@ -65,6 +80,14 @@ class Organization(models.Model):
     def name(self, language=None):
         """Return the name in the given language."""
         return localized(self, "name", language)
+
+
+class Titled:
+    """A row titled in Japanese and, where someone wrote it, in English."""
+
+    def title(self, language=None):
+        """Return the title in the given language."""
+        return localized(self, "title", language)
 
 
 class Membership(models.Model):
@@ -91,7 +114,10 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} ({self.get_role_display()})"
 
 
-class Plan(models.Model):
+class Plan(Titled, models.Model):
+    # The 2024 Priority Policy Program: what bootstrap loads and imports default to.
+    PRIORITY_PLAN_2024 = "priority-plan-2024"
+
     code = models.SlugField(_("code"), max_length=64, unique=True)
     title_ja = models.CharField(_("title (Japanese)"), max_length=300)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
@@ -108,12 +134,8 @@ class Plan(models.Model):
     def __str__(self):
         return self.title_ja
 
-    def title(self, language=None):
-        """Return the title in the given language."""
-        return localized(self, "title", language)
 
-
-class Initiative(models.Model):
+class Initiative(Titled, models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="initiatives")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
@@ -143,10 +165,6 @@ class Initiative(models.Model):
         # Zero-padded so that 5.10 sorts after 5.9 in the database.
         self.sort_key = ".".join(part.zfill(4) for part in self.number.split("."))
         super().save(*args, **kwargs)
-
-    def title(self, language=None):
-        """Return the title in the given language."""
-        return localized(self, "title", language)
 
 
 class DietSessionQuerySet(models.QuerySet):
@@ -187,19 +205,13 @@ class MilestoneQuerySet(models.QuerySet):
         """Return the milestones of organizations the user belongs to (all for superusers)."""
         if user.is_superuser:
             return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(owner__memberships__user=user)
+        return self.filter(owner__in=Organization.objects.visible_to(user))
 
     def editable_by(self, user):
         """Return the milestones the user may change: those of organizations they own."""
         if user.is_superuser:
             return self
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(
-            owner__memberships__user=user, owner__memberships__role=Membership.Role.OWNER
-        )
+        return self.filter(owner__in=Organization.objects.editable_by(user))
 
     def open(self):
         """Return milestones that are neither done nor cancelled."""
@@ -209,12 +221,54 @@ class MilestoneQuerySet(models.QuerySet):
         """Return milestones whose deadline has passed by ``as_of`` (a Tokyo date)."""
         return self.filter(Milestone.overdue_condition(as_of))
 
-    def due_within(self, days, *, as_of):
-        """Return open milestones due between ``as_of`` and ``days`` days later."""
-        return self.open().filter(deadline__gte=as_of, deadline__lte=as_of + timedelta(days=days))
+    def due_in_fiscal_year(self, fy: int):
+        """Return milestones whose deadline falls in fiscal year ``fy``."""
+        first, last = periods.fiscal_year_bounds(fy)
+        return self.filter(deadline__gte=first, deadline__lte=last)
+
+    def flagged_overdue(self, flagged: bool = True):
+        """Return milestones the scheduler has flagged overdue (or, with False, not flagged)."""
+        return self.filter(overdue_since__isnull=not flagged)
+
+    def update_recorded(self, *, reason, user=None, stamp=None, **fields) -> int:
+        """Update the rows set-based, bump their version and copy them into their history.
+
+        ``reason`` (a string, None or an expression over the row) becomes the history's change
+        reason; ``stamp`` (default now) their ``updated_at`` and the history's date. Return the
+        number of rows changed.
+        """
+        stamp = stamp or timezone.now()
+        count = self.update(**fields, version=F("version") + 1, updated_at=stamp)
+        if count:
+            changed = Milestone.objects.filter(updated_at=stamp)
+            changed._insert_history(stamp=stamp, reason=reason, user=user)
+        return count
+
+    def _insert_history(self, *, stamp, reason, user) -> None:
+        """Copy the rows into their history table with one INSERT … SELECT."""
+        history = Milestone.history.model
+        if not hasattr(reason, "resolve_expression"):
+            reason = Value(reason, output_field=models.TextField())
+        fixed = {
+            "history_date": Value(stamp, output_field=DateTimeField()),
+            "history_change_reason": reason,
+            "history_type": Value("~"),
+            "history_user": Value(user.pk if user else None, output_field=IntegerField()),
+        }
+        fields = [field for field in history._meta.concrete_fields if not field.primary_key]
+        select = self.order_by().values(
+            **{f"h{i}": fixed.get(field.name, F(field.attname)) for i, field in enumerate(fields)}
+        )
+        sql, params = select.query.sql_with_params()
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}", params
+            )
 
 
-class Milestone(models.Model):
+class Milestone(Titled, models.Model):
     class Kind(models.TextChoices):
         DEADLINE = "deadline", _("Deadline (must be finished)")
         START = "start", _("Start (must have begun)")
@@ -336,16 +390,31 @@ class Milestone(models.Model):
     def get_absolute_url(self):
         return reverse("roadmap:milestone", args=[self.pk])
 
-    def title(self, language=None):
-        """Return the title in the given language."""
-        return localized(self, "title", language)
-
     @staticmethod
-    def overdue_condition(as_of: date) -> Q:
-        """Return the condition for being overdue on ``as_of``: the one rule, used everywhere."""
+    def overdue_condition(as_of: date, *, status: str | None = None) -> Q:
+        """Return the condition for being overdue on ``as_of``: the one rule, used everywhere.
+
+        With ``status``, the condition for rows about to be given that status.
+        """
+        if status is not None:
+            return Q(deadline__lt=as_of, kind__in=Milestone._late_kinds(status))
         not_finished = Q(kind=Milestone.Kind.DEADLINE) & ~Q(status__in=Milestone.CLOSED_STATUSES)
         not_started = Q(kind=Milestone.Kind.START, status=Milestone.Status.PLANNED)
         return Q(deadline__lt=as_of) & (not_finished | not_started)
+
+    @staticmethod
+    def _late_kinds(status: str) -> list[str]:
+        """Return the kinds of milestone that a passed deadline makes late in ``status``."""
+        kinds = [] if status in Milestone.CLOSED_STATUSES else [Milestone.Kind.DEADLINE]
+        return kinds + ([Milestone.Kind.START] if status == Milestone.Status.PLANNED else [])
+
+    def save_recorded(self, *, user=None, reason: str | None = None) -> None:
+        """Save the row, bumping its version and naming who changed it, and why, in its history."""
+        if self.pk is not None:
+            self.version += 1
+        self._history_user = user
+        self._change_reason = reason
+        self.save()
 
     @property
     def is_overdue(self):
@@ -371,11 +440,21 @@ class Milestone(models.Model):
     def completed_late(self):
         return bool(self.completed_on and self.deadline and self.completed_on > self.deadline)
 
-    @property
-    def days_overdue(self):
-        if self.overdue_since is None:
-            return 0
-        return (timezone.localdate() - self.deadline).days
+
+class MilestoneRecordQuerySet(models.QuerySet):
+    """Rows that belong to a milestone: seen and changed by whoever may see or change it."""
+
+    def visible_to(self, user):
+        """Return the rows of the milestones the user may see."""
+        if user.is_superuser:
+            return self
+        return self.filter(milestone__in=Milestone.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Return the rows of the milestones the user may change."""
+        if user.is_superuser:
+            return self
+        return self.filter(milestone__in=Milestone.objects.editable_by(user))
 
 
 class DeadlineRevision(models.Model):
@@ -399,6 +478,8 @@ class DeadlineRevision(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    objects = MilestoneRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["milestone", "decided_at", "pk"]
@@ -446,6 +527,8 @@ class Step(models.Model):
     number = models.PositiveSmallIntegerField(_("step"))
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
 
+    objects = MilestoneRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["milestone", "number"]
         constraints = [
@@ -490,7 +573,13 @@ class UserPreference(models.Model):
         return str(self.user)
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(MilestoneRecordQuerySet):
+    def editable_by(self, user):
+        """Return the notices the user may mark read: those addressed to them."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
     def pending(self, *, now=None):
         """Return notifications waiting to be e-mailed whose retry time has come."""
         now = now or timezone.now()

@@ -38,6 +38,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from roadmap.language import index as language_index
+
 
 class Precision(enum.StrEnum):
     """How finely a window pins its dates, most precise first."""
@@ -96,8 +98,9 @@ class Window:
         return None
 
     def explanation(self, language: str = "ja") -> str:
-        """Return how the phrase was resolved, in Japanese or English."""
-        return RULES[self.rule][_language_index(language)]
+        """Return how the phrase was resolved, in Japanese or English (else the rule's id)."""
+        explanations = RULES.get(self.rule)
+        return explanations[language_index(language)] if explanations else self.rule
 
 
 # Newest era first: a year belongs to the first era whose offset it exceeds.
@@ -187,7 +190,7 @@ def era_year_label(year: int) -> str:
 
 def fiscal_year_label(fy: int, language: str = "ja") -> str:
     """Return 「2025年度（令和7年度）」 or "FY2025"."""
-    if _language_index(language):
+    if language_index(language):
         return f"FY{fy}"
     return f"{fy}年度（{_era_year(fy)}年度）"
 
@@ -195,7 +198,7 @@ def fiscal_year_label(fy: int, language: str = "ja") -> str:
 def quarter_label(q: int, language: str = "ja") -> str:
     """Return 「第3四半期」 or "Q3"."""
     _check_between("quarter", q, 1, 4)
-    return f"Q{q}" if _language_index(language) else f"第{q}四半期"
+    return f"Q{q}" if language_index(language) else f"第{q}四半期"
 
 
 def _era_year(year: int) -> str:
@@ -205,14 +208,6 @@ def _era_year(year: int) -> str:
             number = year - offset
             return f"{era}{'元' if number == 1 else number}"
     raise ValueError(f"No era name for {year}: the eras known start with 昭和 (1926).")
-
-
-def _language_index(language: str) -> int:
-    """Return 0 for Japanese and 1 for English (``ja``, ``en``, ``en-us`` …)."""
-    code = language[:2].lower()
-    if code not in ("ja", "en"):
-        raise ValueError(f"Unknown language {language!r}: expected 'ja' or 'en'.")
-    return 0 if code == "ja" else 1
 
 
 # Rule explanations --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from math import ceil
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.shortcuts import render
 
@@ -44,18 +45,45 @@ def log_lockout(sender, request, username=None, ip_address=None, **kwargs):
     log.warning("login locked out user=%s address=%s", username or "-", ip_address or "-")
 
 
-def refuse(request, action, detail=""):
-    """Log an attempt to reach what the user may not; the caller then answers 403 or 404."""
-    user = getattr(request, "user", None)
-    name = user.get_username() if user and user.is_authenticated else "anonymous"
+class Refused(PermissionDenied):
+    """A refusal already written to the security log."""
+
+
+def refuse(user, action: str, *, request=None, **subjects) -> Refused:
+    """Log a refused attempt once, naming who, what and on which rows; return the 403 to raise.
+
+    ``subjects`` name the rows, such as ``milestone_ids=[4, 7]`` or ``notification=12``;
+    they are logged as ``milestone ids=4, 7`` and ``notification=12``.
+    """
+    details = " ".join(_subject(name, value) for name, value in subjects.items())
+    log.warning("refused: user=%s action=%s %s", _name(user), action, details)
+    if request is not None:
+        # The 403 that follows is logged here, not once more by RefusedAccessLogMiddleware.
+        request.refusal_logged = True
+    return Refused()
+
+
+def log_forbidden(request) -> None:
+    """Log a 403 answered by a rule outside the tracker's own, such as Django's admin."""
+    if getattr(request, "refusal_logged", False):
+        return
     log.warning(
-        "refused user=%s action=%s path=%s address=%s %s",
-        name,
-        action,
+        "refused user=%s action=forbidden path=%s address=%s method=%s",
+        _name(getattr(request, "user", None)),
         request.path,
         client_address(request),
-        detail,
+        request.method,
     )
+
+
+def _name(user) -> str:
+    return user.get_username() if user is not None and user.is_authenticated else "anonymous"
+
+
+def _subject(name: str, value) -> str:
+    if name.endswith("_ids"):
+        return f"{name.removesuffix('_ids')} ids={', '.join(str(item) for item in value)}"
+    return f"{name}={value}"
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -7,12 +7,8 @@ FY2030 by the official re-plan for hard-to-migrate systems (移行困難シス�
 the December 2025 survey (743 bodies, 5,009 systems). Each milestone is tracked through the 40
 standard ``STEPS``.
 
-Codes: a prefecture's ``Organization.code`` is its two-digit code ("01" 北海道 … "47" 沖縄県); a
-municipality's is a six-digit local-government code (JIS X 0402): the prefecture's two digits,
-three digits of its own and a check digit. The check digit is computed from the first five
-digits d1…d5 as ``(11 - (6·d1 + 5·d2 + 4·d3 + 3·d4 + 2·d5) % 11) % 10``, which reproduces the
-published codes, e.g. 札幌市 011002, 新宿区 131041 (remainder 0 gives 1), 渋谷区 131130
-(remainder 1 gives 0).
+The bodies and their codes are the facts of ``roadmap.local_governments``; this module is the
+synthetic picture drawn over them.
 
 ``generate`` writes all of it with bulk inserts and set-based updates and can be run again: it
 only adds what is missing (organizations by code, milestones by ref, one re-plan revision per
@@ -27,18 +23,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
 from roadmap import periods
+from roadmap.local_governments import Body, load_prefectures, programme_bodies
 from roadmap.models import (
     DeadlineRevision,
     Initiative,
@@ -50,11 +45,8 @@ from roadmap.models import (
 )
 from roadmap.services.milestones import window_fields
 from roadmap.standard_steps import STEPS
-from roadmap.standard_systems import PREFECTURE_SYSTEMS, STANDARD_SYSTEMS
+from roadmap.standard_systems import STANDARD_SYSTEMS
 
-PREFECTURES_FILE = Path(__file__).resolve().parent / "data" / "prefectures.tsv"
-
-PLAN_CODE = "priority-plan-2024"
 PLAN_TITLE_JA = "デジタル社会の実現に向けた重点計画"
 PLAN_TITLE_EN = "Priority Policy Program for Realizing a Digital Society"
 PLAN_DECIDED_ON = date(2024, 6, 21)
@@ -84,24 +76,6 @@ OWNER_EMAIL_DOMAIN = "example.jp"
 BATCH_SIZE = 2000
 
 
-class Prefecture(NamedTuple):
-    code: str
-    name_ja: str
-    name_en: str
-    municipalities: int
-
-
-class Body(NamedTuple):
-    """A local government of the programme, with the standard systems it runs."""
-
-    code: str
-    name_ja: str
-    name_en: str
-    kind: str
-    parent_code: str | None
-    systems: tuple[int, ...]
-
-
 class Spec(NamedTuple):
     """What one generated milestone looks like on the snapshot day."""
 
@@ -129,59 +103,6 @@ class Report:
         ]
         lines += [f"{name}: {seconds:.1f} s" for name, seconds in self.elapsed.items()]
         return lines
-
-
-# Codes and bodies --------------------------------------------------------------------------
-
-
-def check_digit(five_digits: str) -> str:
-    """Return the JIS X 0402 check digit of a five-digit local-government code."""
-    total = sum(int(d) * w for d, w in zip(five_digits, (6, 5, 4, 3, 2), strict=True))
-    return str((11 - total % 11) % 10)
-
-
-def municipality_code(prefecture_code: str, serial: int) -> str:
-    """Return the six-digit code of the ``serial``-th generated municipality of a prefecture."""
-    five = f"{prefecture_code}{200 + serial:03d}"
-    return five + check_digit(five)
-
-
-def load_prefectures(path: Path = PREFECTURES_FILE) -> list[Prefecture]:
-    """Return the 47 prefectures with their number of municipalities."""
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
-    return [Prefecture(c, ja, en, int(n)) for c, ja, en, n in rows if not c.startswith("#")]
-
-
-def programme_bodies(
-    prefectures: Iterable[Prefecture], *, max_municipalities: int | None = None
-) -> list[Body]:
-    """Return every body of the programme: each prefecture followed by its municipalities."""
-    all_systems = tuple(system.number for system in STANDARD_SYSTEMS)
-    bodies = []
-    for pref in prefectures:
-        bodies.append(
-            Body(
-                pref.code,
-                pref.name_ja,
-                pref.name_en,
-                Organization.Kind.PREFECTURE,
-                None,
-                PREFECTURE_SYSTEMS,
-            )
-        )
-        count = min(pref.municipalities, max_municipalities or pref.municipalities)
-        for serial in range(1, count + 1):
-            bodies.append(
-                Body(
-                    municipality_code(pref.code, serial),
-                    f"{pref.name_ja}団体{serial:03d}",
-                    f"{pref.name_en} municipality {serial:03d}",
-                    Organization.Kind.MUNICIPALITY,
-                    pref.code,
-                    all_systems,
-                )
-            )
-    return bodies
 
 
 def milestone_ref(body_code: str, system: int) -> str:
@@ -380,7 +301,7 @@ def ensure_owners(bodies: list[Body], org_ids: dict[str, int], report: Report) -
 def programme_initiative() -> Initiative:
     """Return the programme's initiative in the 2024 plan, creating plan and item if missing."""
     plan, _ = Plan.objects.get_or_create(
-        code=PLAN_CODE,
+        code=Plan.PRIORITY_PLAN_2024,
         defaults={
             "title_ja": PLAN_TITLE_JA,
             "title_en": PLAN_TITLE_EN,
@@ -484,16 +405,10 @@ def replan_batch(pending: list[tuple], window: periods.Window) -> None:
         for pk, phrase, deadline in pending
     )
     ids = [pk for pk, *_ in pending]
-    Milestone.objects.filter(pk__in=ids).update(
+    Milestone.objects.filter(pk__in=ids).update_recorded(
+        reason=REPLAN_REASON,
         **window_fields(window, Milestone.Kind.DEADLINE),
         reference_date=REPLAN_DECIDED_AT.date(),
-        version=F("version") + 1,
-        updated_at=timezone.now(),
-    )
-    Milestone.history.bulk_history_create(
-        list(Milestone.objects.filter(pk__in=ids)),
-        update=True,
-        default_change_reason=REPLAN_REASON,
     )
 
 

@@ -1,10 +1,12 @@
 """The benchmark machinery on a tiny programme: every row is produced, query counts stay flat."""
 
+import io
+
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 
-from roadmap import benchmarks
+from bench import benchmarks
+from bench.__main__ import run
 from roadmap.models import Milestone, Notification
 from roadmap.standardization import generate
 
@@ -68,7 +70,7 @@ def test_send_digests_queries_per_mail_do_not_grow_with_the_data():
 
 def test_report_describes_the_machine_and_every_row(tmp_path):
     out = tmp_path / "benchmarks.md"
-    call_command("bench", "--small", "--runs=1", "--requests=1", f"--output={out}")
+    run(["--small", "--runs=1", "--requests=1", f"--output={out}"], out=io.StringIO())
     text = out.read_text(encoding="utf-8")
     for heading in ("| measured |", "flag_overdue", "send_digests", "/dashboard/", "- CPU:"):
         assert heading in text

@@ -8,7 +8,12 @@ from icalendar import Calendar
 
 from roadmap.models import Milestone
 from roadmap.services.milestones import set_status
-from tests.factories import MilestoneFactory, OrganizationFactory, UserFactory, bulk_milestones
+from tests.factories import (
+    MembershipFactory,
+    MilestoneFactory,
+    OrganizationFactory,
+    bulk_milestones,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +36,7 @@ def events(response):
 
 @pytest.fixture
 def owner():
-    return UserFactory()
+    return MembershipFactory().user
 
 
 def csv_rows(response):
@@ -218,7 +223,7 @@ def test_unchanged_feed_is_answered_not_modified_without_rendering(
     ("path", "shown"), [("/milestones.ics", "【完了】住民記録"), ("/milestones.csv", ",done,")]
 )
 def test_changed_milestone_changes_the_etag_and_the_feed_is_sent_again(client, owner, path, shown):
-    milestone = MilestoneFactory(title_ja="住民記録")
+    milestone = MilestoneFactory(title_ja="住民記録", owner=owner.organizations.get())
     etag = client.get(path)["ETag"]
     set_status(milestone=milestone, status=Milestone.Status.DONE, user=owner)
     response = client.get(path, HTTP_IF_NONE_MATCH=etag)

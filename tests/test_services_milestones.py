@@ -12,7 +12,12 @@ from roadmap.services.milestones import (
     revise_deadline,
     set_status,
 )
-from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    InitiativeFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    OrganizationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +28,11 @@ TODAY = date(2026, 11, 26)
 def tokyo_today(monkeypatch):
     """Pin today in Asia/Tokyo so that overdue questions have one answer."""
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: TODAY)
+
+
+def owner_of(organization):
+    """Return a user who owns ``organization``: the only kind of user a service lets change it."""
+    return MembershipFactory(organization=organization).user
 
 
 def create(**overrides):
@@ -65,8 +75,9 @@ def test_creating_without_a_phrase_gives_an_open_window_with_no_deadline():
 
 
 def test_creating_records_who_in_the_history():
-    user = UserFactory()
-    milestone = create(user=user)
+    owner = OrganizationFactory()
+    user = owner_of(owner)
+    milestone = create(owner=owner, user=user)
     assert milestone.history.get().history_user == user
 
 
@@ -82,8 +93,8 @@ def test_revising_requires_a_reason():
 
 
 def test_revising_records_old_and_new_and_keeps_the_baseline():
-    user = UserFactory()
     milestone = MilestoneFactory()
+    user = owner_of(milestone.owner)
     revision = revise_deadline(
         milestone=milestone,
         new_phrase="2026年度末まで",
@@ -131,8 +142,8 @@ def test_revising_to_a_passed_deadline_flags_it_as_the_scheduler_would():
 
 
 def test_revising_records_who_in_the_history():
-    user = UserFactory()
     milestone = MilestoneFactory()
+    user = owner_of(milestone.owner)
     revise_deadline(
         milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=user
     )
@@ -164,8 +175,8 @@ def test_a_started_start_milestone_is_no_longer_overdue():
 
 
 def test_status_comment_is_recorded_with_old_and_new_status():
-    user = UserFactory()
     milestone = MilestoneFactory()
+    user = owner_of(milestone.owner)
     set_status(milestone=milestone, status="in_progress", user=user, comment="着手")
     comment = StatusComment.objects.get()
     assert (comment.old_status, comment.new_status, comment.comment) == (
@@ -177,8 +188,9 @@ def test_status_comment_is_recorded_with_old_and_new_status():
 
 
 def test_bulk_status_change_records_history_for_each_with_who():
-    user = UserFactory()
-    milestones = MilestoneFactory.create_batch(3, overdue_since=date(2026, 4, 1))
+    owner = OrganizationFactory()
+    user = owner_of(owner)
+    milestones = MilestoneFactory.create_batch(3, owner=owner, overdue_since=date(2026, 4, 1))
     bulk_set_status(milestones=Milestone.objects.all(), status="done", user=user)
     for milestone in milestones:
         milestone.refresh_from_db()
@@ -200,8 +212,9 @@ def test_bulk_in_progress_keeps_a_late_deadline_milestone_overdue():
 
 
 def test_rag_assessment_records_who_and_when():
-    user = UserFactory()
-    milestone = assess_rag(milestone=MilestoneFactory(), rag=Milestone.Rag.AMBER, user=user)
+    milestone = MilestoneFactory()
+    user = owner_of(milestone.owner)
+    milestone = assess_rag(milestone=milestone, rag=Milestone.Rag.AMBER, user=user)
     assert (milestone.rag, milestone.rag_assessed_by) == ("amber", user)
     assert milestone.rag_assessed_at is not None
 

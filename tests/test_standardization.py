@@ -6,17 +6,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from roadmap import standardization
-from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
-from roadmap.standardization import (
-    REPLAN_REASON,
-    STEPS,
+from roadmap.local_governments import (
     check_digit,
-    generate,
     load_prefectures,
     municipality_code,
     programme_bodies,
-    programme_specs,
 )
+from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
+from roadmap.standard_steps import STEPS
+from roadmap.standardization import REPLAN_REASON, generate, programme_specs
 
 pytestmark = pytest.mark.django_db
 

@@ -57,7 +57,9 @@ class PermanentFailure(Exception):
 
 
 @dataclass(frozen=True)
-class Recipient:
+class DigestRecipient:
+    """An address with pending notices and how it wants its digests."""
+
     address: str
     language: str
     working_days_only: bool
@@ -151,18 +153,18 @@ def _recipients(now):
     return recipients.values()
 
 
-def _recipient(row) -> Recipient:
+def _recipient(row) -> DigestRecipient:
     # Contact addresses and users without settings: Japanese, working days only.
     language = row["user__preference__language"] or UserPreference.Language.JAPANESE
     working_days_only = row["user__preference__working_days_only"]
-    return Recipient(
+    return DigestRecipient(
         address=row["recipient"],
         language=language,
         working_days_only=True if working_days_only is None else working_days_only,
     )
 
 
-def _send_batch(recipients, key, *, as_of, now, connection, counts) -> list[Recipient]:
+def _send_batch(recipients, key, *, as_of, now, connection, counts) -> list[DigestRecipient]:
     """Claim the recipients' notices and mail each a digest; return those not reached."""
     claimed_at = timezone.now()
     notices = _claim([recipient.address for recipient in recipients], now, key=key, at=claimed_at)

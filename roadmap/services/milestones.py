@@ -1,16 +1,22 @@
-"""Create milestones and change them by the rules: the deadline only through a revision."""
+"""Create milestones and change them by the rules: the deadline only through a revision.
+
+Every function that changes a milestone takes the user who asks and refuses, with
+``PermissionDenied`` and one line in the security log, anyone who does not own the milestone's
+organization; ``user=None`` is the tracker itself (the scheduler, a loader, an import run by an
+operator).
+"""
 
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from roadmap import periods
+from roadmap import periods, security
 from roadmap.models import (
     DeadlineRevision,
     DietSession,
@@ -70,6 +76,11 @@ def create_milestone(
     user=None,
 ) -> Milestone:
     """Create a milestone with its phrase resolved; its first deadline is the baseline."""
+    if (
+        user is not None
+        and not Organization.objects.editable_by(user).filter(pk=owner.pk).exists()
+    ):
+        raise security.refuse(user, "add", milestone_ids=[ref])
     reference = reference_date or initiative.plan.decided_on
     fields = window_fields(resolve_window(phrase, reference=reference), kind)
     milestone = Milestone(
@@ -87,7 +98,7 @@ def create_milestone(
         **fields,
     )
     milestone.full_clean()
-    _save(milestone, user)
+    milestone.save_recorded(user=user)
     return milestone
 
 
@@ -106,7 +117,7 @@ def revise_deadline(
         raise ValidationError({"reason": _("Give the reason for revising the deadline.")})
     if kind not in DeadlineRevision.Kind.values:
         raise ValidationError({"kind": _("Say whether this is an official re-plan or a slip.")})
-    locked = _lock(milestone)
+    locked = _lock(milestone, user, "revise deadline")
     reference = reference_date or timezone.localdate()
     fields = window_fields(resolve_window(new_phrase, reference=reference), locked.kind)
     revision = DeadlineRevision.objects.create(
@@ -125,7 +136,7 @@ def revise_deadline(
     # The scheduler's rule, applied now: the flag follows the new deadline whether the
     # scheduler's run for today came before this revision or comes after it.
     locked.overdue_since = _first_overdue_day(locked, timezone.localdate())
-    _save(locked, user)
+    locked.save_recorded(user=user)
     return revision
 
 
@@ -139,7 +150,7 @@ def set_status(
     on: date | None = None,
 ) -> Milestone:
     """Change a milestone's status, with an optional comment kept alongside its history."""
-    locked = _lock(milestone)
+    locked = _lock(milestone, user, f"set status {status}")
     if comment.strip():
         StatusComment.objects.create(
             milestone=locked,
@@ -150,43 +161,47 @@ def set_status(
         )
     _apply_status(locked, status, on=on)
     _clear_overdue_unless_still_late(locked)
-    _save(locked, user)
+    locked.save_recorded(user=user)
     return locked
 
 
 @transaction.atomic
-def bulk_set_status(
-    *, milestones: QuerySet, status: Milestone.Status | str, user
-) -> list[Milestone]:
+def bulk_set_status(*, milestones: QuerySet, status: Milestone.Status | str, user) -> int:
     """Change the status of many milestones at once, recording each change in their history."""
-    today, now = timezone.localdate(), timezone.now()
-    # Lock by primary key alone: the caller's queryset may carry joins or DISTINCT.
-    rows = Milestone.objects.filter(pk__in=milestones.values("pk")).select_for_update()
-    changed = [m for m in rows if m.status != status]
-    for milestone in changed:
-        _apply_status(milestone, status, on=None)
-        milestone.version += 1
-        milestone.updated_at = now
-    Milestone.objects.bulk_update(
-        changed, ["status", "completed_on", "version", "updated_at"], batch_size=500
+    _check_status(status)
+    # By primary key alone: the caller's queryset may carry joins or DISTINCT.
+    selected = Milestone.objects.filter(pk__in=milestones.values("pk"))
+    if user is not None:
+        outside = list(selected.exclude(pk__in=Milestone.objects.editable_by(user).values("pk")))
+        if outside:
+            raise security.refuse(
+                user, f"set status {status}", milestone_ids=[m.pk for m in outside]
+            )
+    changing = list(
+        selected.exclude(status=status).select_for_update().values_list("pk", flat=True)
     )
-    # The overdue rule is evaluated by the database, set-based, after the new status is in.
-    Milestone.objects.filter(pk__in=[m.pk for m in changed], overdue_since__isnull=False).exclude(
-        Milestone.overdue_condition(today)
-    ).update(overdue_since=None)
-    changed = list(Milestone.objects.filter(pk__in=[m.pk for m in changed]))
-    Milestone.history.bulk_history_create(changed, update=True, default_user=user)
-    return changed
+    today = timezone.localdate()
+    return Milestone.objects.filter(pk__in=changing).update_recorded(
+        reason=None,
+        user=user,
+        status=status,
+        completed_on=today if status == Milestone.Status.DONE else None,
+        # The overdue rule, for the new status: a flag stays only while the milestone is late.
+        overdue_since=Case(
+            When(Milestone.overdue_condition(today, status=status), then=F("overdue_since")),
+            default=Value(None),
+        ),
+    )
 
 
 @transaction.atomic
 def assess_rag(*, milestone: Milestone, rag: Milestone.Rag | str, user) -> Milestone:
     """Record a person's RAG assessment of a milestone (automation never sets one)."""
-    locked = _lock(milestone)
+    locked = _lock(milestone, user, "assess RAG")
     locked.rag = rag
     locked.rag_assessed_by = user
     locked.rag_assessed_at = timezone.now()
-    _save(locked, user)
+    locked.save_recorded(user=user)
     return locked
 
 
@@ -195,10 +210,10 @@ def edit_texts(
     *, milestone: Milestone, user, title_ja: str, title_en: str, source_text: str
 ) -> Milestone:
     """Correct a milestone's titles and source wording; its dates stay as they are."""
-    locked = _lock(milestone)
+    locked = _lock(milestone, user, "edit texts")
     locked.title_ja, locked.title_en, locked.source_text = title_ja, title_en, source_text
     locked.full_clean(exclude=["initiative", "owner"])
-    _save(locked, user)
+    locked.save_recorded(user=user)
     return locked
 
 
@@ -210,7 +225,7 @@ def check_version(*, milestone: Milestone, seen_version: int) -> None:
     """
     if not transaction.get_connection().in_atomic_block:
         raise TransactionManagementError("check_version must run inside the saving transaction.")
-    current = _lock(milestone)
+    current = _lock(milestone, None, "check version")
     if current.version != seen_version:
         raise ValidationError(_conflict_message(current), code="conflict")
 
@@ -225,17 +240,28 @@ def _conflict_message(milestone: Milestone) -> str:
     ) % {"who": who, "when": when.strftime("%Y-%m-%d %H:%M")}
 
 
-def _lock(milestone: Milestone) -> Milestone:
-    """Return the milestone's row, locked until the transaction ends."""
-    return Milestone.objects.select_for_update().get(pk=milestone.pk)
+def _lock(milestone: Milestone, user, action: str) -> Milestone:
+    """Return the milestone's row, locked until the transaction ends, if ``user`` may change it."""
+    if user is None:
+        return Milestone.objects.select_for_update().get(pk=milestone.pk)
+    # Only the milestone's row: PostgreSQL would otherwise lock the joined rows as well.
+    rows = Milestone.objects.editable_by(user).select_for_update(of=("self",))
+    locked = rows.filter(pk=milestone.pk).first()
+    if locked is None:
+        raise security.refuse(user, action, milestone_ids=[milestone.pk])
+    return locked
 
 
-def _apply_status(milestone: Milestone, status: str, *, on: date | None) -> None:
-    """Set the status and the completion date that goes with it (default: today in Tokyo)."""
+def _check_status(status: str) -> None:
     if status not in Milestone.Status.values:
         raise ValidationError(
             {"status": _("Unknown status %(status)s.")}, params={"status": status}
         )
+
+
+def _apply_status(milestone: Milestone, status: str, *, on: date | None) -> None:
+    """Set the status and the completion date that goes with it (default: today in Tokyo)."""
+    _check_status(status)
     if status != Milestone.Status.DONE:
         milestone.completed_on = None
     elif on is not None or milestone.status != Milestone.Status.DONE:
@@ -262,11 +288,3 @@ def _is_late(milestone: Milestone, today: date) -> bool:
     """Say whether the milestone's unsaved values meet ``Milestone.overdue_condition``."""
     values = {"deadline": milestone.deadline, "kind": milestone.kind, "status": milestone.status}
     return Milestone.overdue_condition(today).check(values)
-
-
-def _save(milestone: Milestone, user) -> None:
-    """Save the milestone, bumping its version and naming who changed it in its history."""
-    if milestone.pk is not None:
-        milestone.version += 1
-    milestone._history_user = user
-    milestone.save()

@@ -9,17 +9,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     DateField,
-    DateTimeField,
     ExpressionWrapper,
-    F,
     Func,
-    IntegerField,
     Q,
     Value,
     When,
@@ -54,47 +51,25 @@ def flag_overdue(*, as_of: date) -> dict:
     # overdue_since is the first day the milestone is overdue: the day after its deadline.
     # Rows flagged for an earlier deadline that has been revised and missed again are moved.
     first_day = DayAfter("deadline")
-    flagged = (
-        Milestone.objects.filter(overdue)
-        .exclude(overdue_since=first_day)
-        .update(overdue_since=first_day, version=F("version") + 1, updated_at=stamp)
+    to_flag = overdue & ~Q(overdue_since=first_day)
+    to_clear = Q(overdue_since__isnull=False) & ~overdue
+    changed = Milestone.objects.filter(to_flag | to_clear).update_recorded(
+        reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
+        stamp=stamp,
+        overdue_since=Case(When(overdue, then=first_day), default=Value(None)),
     )
-    cleared = (
-        Milestone.objects.filter(overdue_since__isnull=False)
-        .exclude(overdue)
-        .update(overdue_since=None, version=F("version") + 1, updated_at=stamp)
+    if not changed:
+        return {"flagged": 0, "cleared": 0}
+    return Milestone.objects.filter(updated_at=stamp).aggregate(
+        flagged=Count("pk", filter=Q(overdue_since__isnull=False)),
+        cleared=Count("pk", filter=Q(overdue_since__isnull=True)),
     )
-    if flagged or cleared:
-        reason = Case(
-            When(overdue_since__isnull=True, then=Value(CLEARED_REASON)),
-            default=Value(FLAGGED_REASON),
-        )
-        _record_history(Milestone.objects.filter(updated_at=stamp), stamp=stamp, reason=reason)
-    return {"flagged": flagged, "cleared": cleared}
-
-
-def _record_history(milestones, *, stamp, reason) -> None:
-    """Copy ``milestones`` into their history table with one INSERT … SELECT."""
-    history = Milestone.history.model
-    fixed = {
-        "history_date": Value(stamp, output_field=DateTimeField()),
-        "history_change_reason": reason,
-        "history_type": Value("~"),
-        "history_user": Value(None, output_field=IntegerField()),
-    }
-    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
-    select = milestones.order_by().values(
-        **{f"h{i}": fixed.get(field.name, F(field.attname)) for i, field in enumerate(fields)}
-    )
-    sql, params = select.query.sql_with_params()
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}", params)
 
 
 @dataclass(frozen=True)
-class Recipient:
+class NoticeRecipient:
+    """Who is owed notices about an organization's milestones, and how often."""
+
     address: str
     user_id: int | None
     lead_days: tuple[int, ...]
@@ -169,7 +144,7 @@ def _notice(milestone, recipient, *, as_of, stamp):
     )
 
 
-def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
+def _recipients_by_organization(organization_ids) -> dict[int, list[NoticeRecipient]]:
     """Return each organization's owners with an address, then its contact address."""
     recipients = {}
     owners = (
@@ -201,9 +176,9 @@ def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
     return recipients
 
 
-def _owner(row) -> Recipient:
+def _owner(row) -> NoticeRecipient:
     digests = row["user__preference__digests_enabled"] is not False
-    return Recipient(
+    return NoticeRecipient(
         address=row["user__email"],
         user_id=row["user_id"],
         lead_days=tuple(row["user__preference__lead_days"] or settings.ROADMAP_DUE_SOON_LEAD_DAYS),
@@ -214,8 +189,8 @@ def _owner(row) -> Recipient:
     )
 
 
-def _contact(address) -> Recipient:
-    return Recipient(
+def _contact(address) -> NoticeRecipient:
+    return NoticeRecipient(
         address=address,
         user_id=None,
         lead_days=tuple(settings.ROADMAP_DUE_SOON_LEAD_DAYS),

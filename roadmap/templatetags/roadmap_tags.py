@@ -3,6 +3,7 @@
 from django import template
 
 from roadmap import periods
+from roadmap.language import pick
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
 
 register = template.Library()
@@ -46,9 +47,7 @@ def rag_icon(rag):
 @register.filter
 def named(row, language):
     """Return the name of a by-owner dashboard row in ``language``."""
-    if language == "en" and row["owner__name_en"]:
-        return row["owner__name_en"]
-    return row["owner__name_ja"]
+    return pick(language, row["owner__name_ja"], row["owner__name_en"])
 
 
 @register.filter

@@ -56,10 +56,10 @@ def _unread_first():
 @require_POST
 def mark_read(request, pk):
     """Mark one of the user's notifications as read."""
-    mine = Notification.objects.filter(pk=pk, user=request.user)
+    mine = Notification.objects.editable_by(request.user).filter(pk=pk)
     if not mine.exists():
         # Someone else's or none at all: the same answer, so ids reveal nothing; logged.
-        refuse(request, "mark read", f"notification={pk}")
+        refuse(request.user, "mark read", notification=pk)
         raise Http404(_("There is no such notification."))
     mine.filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("roadmap:notifications")

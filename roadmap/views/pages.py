@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roadmap import dashboard as figures
-from roadmap import periods, standard_steps
+from roadmap import language, standard_steps
 from roadmap.filters import PageNotFound, filter_milestones, paginate
 from roadmap.models import Milestone, Organization
 from roadmap.timeline import Axis, group_rows
-from roadmap.views.reading import html_answer, language, milestones, reading_view
+from roadmap.views.reading import html_answer, milestones, reading_view
 
 PER_PAGE = 100
 OWNERS_PER_PAGE = 100
@@ -48,7 +48,7 @@ def timeline(request):
             "axis": axis,
             "groups": group_rows(rows, axis),
             "today": today,
-            "language": language(),
+            "language": language.current(),
         },
     )
 
@@ -64,27 +64,19 @@ def milestone_detail(request, pk):
     )
     if milestone is None:
         raise PageNotFound(gettext("There is no milestone number %(pk)d.") % {"pk": pk})
-    current = language()
+    current = language.current()
     return render(
         request,
         "roadmap/milestone_detail.html",
         {
             "milestone": milestone,
             "language": current,
-            "rule_explanation": rule_explanation(milestone.rule, current),
+            "rule_explanation": milestone.window.explanation(current),
             "history": history_entries(milestone),
             "steps": standard_steps.progress(milestone.steps.all(), current),
             "today": timezone.localdate(),
         },
     )
-
-
-def rule_explanation(rule, language):
-    """Return the explanation of the resolver's rule in ``language``, or the rule's id."""
-    explanations = periods.RULES.get(rule)
-    if explanations is None:
-        return rule
-    return explanations[1 if language == "en" else 0]
 
 
 def history_entries(milestone):
@@ -155,6 +147,6 @@ def dashboard(request):
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
             "systems": figures.progress_by_system(selected),
-            "language": language(),
+            "language": language.current(),
         },
     )

@@ -1,4 +1,4 @@
-"""What every reading view shares: the milestone query, the language switch, refusing bad input."""
+"""What every reading view shares: the milestone query, ``?lang=``, refusing bad input."""
 
 from functools import wraps
 
@@ -10,9 +10,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from roadmap.filters import BadQuery, PageNotFound, shorten
+from roadmap.language import LANGUAGES
 from roadmap.models import Milestone
-
-LANGUAGES = ("ja", "en")
 
 
 def milestones():
@@ -21,11 +20,6 @@ def milestones():
     return Milestone.objects.select_related("owner", "initiative").order_by(
         F("deadline").asc(nulls_last=True), "ref"
     )
-
-
-def language():
-    """Return the reading language: ``?lang=`` when given, else what LocaleMiddleware chose."""
-    return "en" if (translation.get_language() or "ja").startswith("en") else "ja"
 
 
 def reading_view(answer):

@@ -14,7 +14,6 @@ from roadmap.models import Plan
 from roadmap.services.scheduler import flag_overdue
 
 PLAN_FIXTURE = settings.BASE_DIR / "fixtures" / "plan_2024.json"
-PLAN_CODE = "priority-plan-2024"
 
 
 class Command(BaseCommand):
@@ -29,7 +28,7 @@ class Command(BaseCommand):
     def load_plan(self):
         if not PLAN_FIXTURE.exists():
             self.stdout.write("No plan fixture yet; starting with an empty tracker.")
-        elif Plan.objects.filter(code=PLAN_CODE).exists():
+        elif Plan.objects.filter(code=Plan.PRIORITY_PLAN_2024).exists():
             self.stdout.write("The 2024 plan is already loaded.")
         else:
             call_command("loaddata", PLAN_FIXTURE, verbosity=0)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from roadmap.management.commands.send_notifications import add_as_of, parse_as_of
+from roadmap.management.arguments import add_as_of, parse_day
 from roadmap.services.scheduler import flag_overdue
 
 
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         add_as_of(parser)
 
     def handle(self, *args, **options):
-        counts = flag_overdue(as_of=parse_as_of(options["as_of"]))
+        counts = flag_overdue(as_of=parse_day(options["as_of"], option="--as-of"))
         self.stdout.write(f"Flagged {counts['flagged']}, cleared {counts['cleared']}.")

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from roadmap.imports import ImportRejected, import_milestones
+from roadmap.models import Plan
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file, UTF-8 with or without BOM.")
-        parser.add_argument("--plan", default="priority-plan-2024", help="Plan code.")
+        parser.add_argument("--plan", default=Plan.PRIORITY_PLAN_2024, help="Plan code.")
         parser.add_argument(
             "--user", help="Import as this user: only their organizations' rows are accepted."
         )

@@ -5,9 +5,9 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from roadmap.management.arguments import parse_day
 from roadmap.models import Milestone
 from roadmap.services.milestones import resolve_window
-from roadmap.tasks import run_date
 
 USAGE_ERROR = 2
 
@@ -26,7 +26,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, phrase, reference, kind, **options):
-        window = self.resolve(phrase, self.reference_date(reference))
+        day = parse_day(reference, option="--reference", returncode=USAGE_ERROR)
+        window = self.resolve(phrase, day)
         result = {
             "phrase": window.phrase,
             "start": iso(window.start),
@@ -37,12 +38,6 @@ class Command(BaseCommand):
             "rule": window.rule,
         }
         self.stdout.write(json.dumps(result, ensure_ascii=False))
-
-    def reference_date(self, text):
-        try:
-            return run_date(text, name="--reference")
-        except ValueError as error:
-            raise CommandError(str(error), returncode=USAGE_ERROR) from None
 
     def resolve(self, phrase, reference):
         if not phrase.strip():

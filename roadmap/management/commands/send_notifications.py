@@ -1,28 +1,10 @@
 """Queue today's notices and mail the digests now, as the morning job does."""
 
-from datetime import date
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from roadmap.management.arguments import add_as_of, parse_day
 from roadmap.services.digests import send_digests
 from roadmap.services.scheduler import queue_notifications
-from roadmap.tasks import run_date
-
-
-def add_as_of(parser):
-    parser.add_argument(
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        help="Run as if today in Japan were this day (default: today).",
-    )
-
-
-def parse_as_of(value: str | None) -> date:
-    """Return the --as-of day, or today in Asia/Tokyo; refuse anything else with a sentence."""
-    try:
-        return run_date(value, name="--as-of")
-    except ValueError as error:
-        raise CommandError(str(error)) from None
 
 
 class Command(BaseCommand):
@@ -32,7 +14,7 @@ class Command(BaseCommand):
         add_as_of(parser)
 
     def handle(self, *args, **options):
-        as_of = parse_as_of(options["as_of"])
+        as_of = parse_day(options["as_of"], option="--as-of")
         queued = queue_notifications(as_of=as_of)
         sent = send_digests(as_of=as_of)
         self.stdout.write(

@@ -1,0 +1,15 @@
+"""The owners' admin.
+
+Access follows Membership, not Django's per-user model permissions: a staff user who is an
+owner of an organization sees and changes that organization's milestones, a viewer sees them
+read-only, and nobody else sees them at all. Only superusers add or change organizations,
+plans, initiatives and Diet sessions. Every change goes through roadmap.services, and the
+deadline only ever changes through "Revise deadline", which records a reason.
+
+- ``access``: the two mixins (member access; read-only records) and the per-request roles;
+- ``filters``: the list filters;
+- ``milestones``: milestones, their bulk actions, history and deadline revisions;
+- ``records``: organizations and reference data, steps, revisions, notices and settings.
+"""
+
+from roadmap.admin import milestones, records  # noqa: F401 (registers the admins)

@@ -1,0 +1,393 @@
+"""The milestones in the admin: who sees and changes which, bulk actions, history, revisions."""
+
+from datetime import date
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from roadmap import language, periods
+from roadmap.admin.access import is_member, may_change, may_see, refuse_milestones
+from roadmap.admin.filters import (
+    DeadlineFiscalYearFilter,
+    OverdueFilter,
+    OwnerAreaFilter,
+    UsedRelatedFilter,
+)
+from roadmap.admin.forms import MilestoneAddForm, MilestoneChangeForm, ReviseDeadlineForm
+from roadmap.models import Milestone, Organization
+from roadmap.security import refuse
+from roadmap.services.milestones import (
+    assess_rag,
+    bulk_set_status,
+    create_milestone,
+    edit_texts,
+    revise_deadline,
+    set_status,
+)
+
+
+def fiscal_year_text(day: date | None) -> str:
+    """Return a date with its fiscal year, such as 2026-03-31（2025年度（令和7年度））."""
+    if day is None:
+        return "—"
+    label = periods.fiscal_year_label(periods.fiscal_year(day), language.current())
+    return f"{day.isoformat()} ({label})"
+
+
+def paragraphs(template: str, rows, cells) -> str:
+    """Return one escaped paragraph per row, ``template`` filled with ``cells(row)``, or None."""
+    return format_html_join("\n", template, (cells(row) for row in rows)) or _("None")
+
+
+def revision_cells(r) -> tuple:
+    old, new = (r.old_phrase, r.old_deadline), (r.new_phrase, r.new_deadline)
+    return (r.decided_at.date(), r.decided_by, *old, *new, r.get_kind_display(), r.reason)
+
+
+def comment_cells(c) -> tuple:
+    old, new = c.get_old_status_display(), c.get_new_status_display()
+    return (c.created_at.date(), c.author, old, new, c.comment)
+
+
+EDITABLE_FIELDS = (
+    "title_ja",
+    "title_en",
+    "source_text",
+    "status",
+    "status_comment",
+    "rag",
+    "base_version",
+)
+# Form-only fields that a read-only view leaves out.
+CHANGE_ONLY_FIELDS = ("status_comment", "base_version")
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "display_title",
+        "owner",
+        "phrase",
+        "deadline_with_fiscal_year",
+        "status",
+        "overdue",
+        "rag",
+    ]
+    list_select_related = ["owner"]
+    list_filter = [
+        "status",
+        # A list of every owner would name all 1,788 bodies on each page; owners are searched.
+        OwnerAreaFilter,
+        DeadlineFiscalYearFilter,
+        OverdueFilter,
+        "precision",
+        ("initiative", UsedRelatedFilter),
+    ]
+    search_fields = [
+        "title_ja",
+        "title_en",
+        "phrase",
+        "ref",
+        "owner__code",
+        "owner__name_ja",
+        "owner__name_en",
+    ]
+    show_full_result_count = False
+    list_per_page = 100
+    actions = ["mark_in_progress", "mark_done"]
+    history_list_display = ["status", "deadline"]
+    change_form_fieldsets = [
+        (None, {"fields": ["ref", "initiative", "owner", "title_ja", "title_en", "source_text"]}),
+        (
+            _("Deadline"),
+            {
+                "fields": [
+                    "kind",
+                    "deadline_summary",
+                    "phrase",
+                    "window",
+                    "precision",
+                    "soft",
+                    "rule",
+                    "reference_date",
+                    "baseline_deadline",
+                    "revisions",
+                ]
+            },
+        ),
+        (
+            _("Status"),
+            {
+                "fields": [
+                    "status",
+                    "status_comment",
+                    "completed_on",
+                    "overdue_since",
+                    "comments",
+                    "rag",
+                    "rag_assessed_by",
+                    "rag_assessed_at",
+                    "version",
+                    "base_version",
+                ]
+            },
+        ),
+    ]
+
+    # Who sees what ---------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not request.user.is_superuser and self._exists(object_id):
+            refuse_milestones(request, "open", [object_id])
+        return obj
+
+    def has_module_permission(self, request):
+        return is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None or may_see(request, obj.owner_id):
+            return is_member(request)
+        refuse(request.user, "view", request=request, milestone_ids=[obj.pk])
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return may_change(request, obj.owner_id if obj is not None else None)
+
+    def has_add_permission(self, request):
+        return may_change(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @staticmethod
+    def _exists(object_id) -> bool:
+        return str(object_id).isdigit() and Milestone.objects.filter(pk=object_id).exists()
+
+    # Forms --------------------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = MilestoneChangeForm if obj is not None else MilestoneAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": MilestoneAddForm._meta.fields})]
+        if self.has_change_permission(request, obj):
+            return self.change_form_fieldsets
+        return [
+            (name, {"fields": [f for f in options["fields"] if f not in CHANGE_ONLY_FIELDS]})
+            for name, options in self.change_form_fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        shown = [f for _name, options in self.change_form_fieldsets for f in options["fields"]]
+        return [f for f in shown if f not in EDITABLE_FIELDS]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = Organization.objects.editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            created = self._create(request, form.cleaned_data)
+            obj.pk, obj._state.adding = created.pk, False
+            return
+        self._apply_changes(request, Milestone.objects.get(pk=obj.pk), form.cleaned_data)
+
+    def _create(self, request, data) -> Milestone:
+        fields = {name: data[name] for name in MilestoneAddForm._meta.fields}
+        return create_milestone(**fields, user=request.user)
+
+    def _apply_changes(self, request, current: Milestone, data) -> None:
+        """Call the service for each kind of change, compared with the row as it is now."""
+        user = request.user
+        texts = {name: data[name] for name in ("title_ja", "title_en", "source_text")}
+        if any(getattr(current, name) != value for name, value in texts.items()):
+            edit_texts(milestone=current, user=user, **texts)
+        if data["status"] != current.status or data.get("status_comment"):
+            comment = data.get("status_comment", "")
+            set_status(milestone=current, status=data["status"], user=user, comment=comment)
+        if data["rag"] != current.rag:
+            assess_rag(milestone=current, rag=data["rag"], user=user)
+
+    # Read-only displays -------------------------------------------------------------------
+
+    @admin.display(description=_("title"), ordering="title_ja")
+    def display_title(self, obj):
+        return obj.title(language.current())
+
+    @admin.display(description=_("deadline"), ordering="deadline")
+    def deadline_with_fiscal_year(self, obj):
+        return fiscal_year_text(obj.deadline)
+
+    @admin.display(description=_("overdue"), boolean=True, ordering="overdue_since")
+    def overdue(self, obj):
+        return obj.is_overdue
+
+    @admin.display(description=_("deadline"))
+    def deadline_summary(self, obj):
+        url = reverse("admin:roadmap_milestone_revise_deadline", args=[obj.pk])
+        return format_html(
+            '{} <a class="button" href="{}">{}</a>',
+            fiscal_year_text(obj.deadline),
+            url,
+            _("Revise deadline"),
+        )
+
+    @admin.display(description=_("window"))
+    def window(self, obj):
+        return f"{obj.window_start or '…'} – {obj.window_end or '…'}"
+
+    @admin.display(description=_("deadline revisions"))
+    def revisions(self, obj):
+        template = "<p>{} {}: 「{}」 {} → 「{}」 {} ({}) — {}</p>"
+        return paragraphs(template, obj.revisions.select_related("decided_by"), revision_cells)
+
+    @admin.display(description=_("status comments"))
+    def comments(self, obj):
+        template = "<p>{} {}: {} → {} — {}</p>"
+        return paragraphs(template, obj.comments.select_related("author"), comment_cells)
+
+    # Bulk actions -------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and request.POST.get("action"):
+            self._refuse_unowned_selection(request)
+        return super().changelist_view(request, extra_context)
+
+    def _refuse_unowned_selection(self, request) -> None:
+        """Refuse an action naming any milestone the user may not change, forged ids included."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        numeric = [int(i) for i in selected if i.isdigit()]
+        editable = set(
+            Milestone.objects.editable_by(request.user)
+            .filter(pk__in=numeric)
+            .values_list("pk", flat=True)
+        )
+        forged = [i for i in selected if not i.isdigit() or int(i) not in editable]
+        if forged:
+            refuse_milestones(request, request.POST["action"], forged)
+
+    @admin.action(description=_("Mark selected milestones in progress"), permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        self._bulk_status(request, queryset, Milestone.Status.IN_PROGRESS)
+
+    @admin.action(description=_("Mark selected milestones done"), permissions=["change"])
+    def mark_done(self, request, queryset):
+        self._bulk_status(request, queryset, Milestone.Status.DONE)
+
+    def _bulk_status(self, request, queryset, status) -> None:
+        count = bulk_set_status(milestones=queryset, status=status, user=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d milestone changed to %(status)s.",
+                "%(count)d milestones changed to %(status)s.",
+                count,
+            )
+            % {"count": count, "status": Milestone.Status(status).label},
+            messages.SUCCESS,
+        )
+
+    # History ------------------------------------------------------------------------------
+
+    @transaction.atomic
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Atomic like the change form, so the version check's row lock lasts until the save.
+        if request.method == "POST":
+            current = (
+                Milestone.objects.filter(pk=object_id).first()
+                if str(object_id).isdigit()
+                else None
+            )
+            if current is None or not self.has_change_permission(request, current):
+                refuse_milestones(request, "revert", [object_id])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # Revising the deadline ----------------------------------------------------------------
+
+    def get_urls(self):
+        revise = path(
+            "<path:object_id>/revise-deadline/",
+            self.admin_site.admin_view(self.revise_deadline_view),
+            name="roadmap_milestone_revise_deadline",
+        )
+        return [revise, *super().get_urls()]
+
+    def revise_deadline_view(self, request, object_id):
+        milestone = self.get_object(request, object_id)
+        if milestone is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, milestone):
+            refuse_milestones(request, "revise deadline", [milestone.pk])
+        form = ReviseDeadlineForm(request.POST or None)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            if "_preview" in request.POST:
+                preview = form.window
+            else:
+                response = self._revise(request, milestone, form)
+                if response is not None:
+                    return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": milestone,
+            "title": _("Revise the deadline of %(milestone)s") % {"milestone": milestone},
+            "form": form,
+            "preview": preview,
+            "current_deadline": fiscal_year_text(milestone.deadline),
+            "baseline_deadline": fiscal_year_text(milestone.baseline_deadline),
+            "preview_deadline": fiscal_year_text(preview.deadline(milestone.kind))
+            if preview
+            else None,
+        }
+        return TemplateResponse(request, "admin/roadmap/milestone/revise_deadline.html", context)
+
+    def _revise(self, request, milestone, form):
+        """Revise through the service; return the redirect, or None with the form's errors."""
+        try:
+            revision = revise_deadline(
+                milestone=milestone,
+                new_phrase=form.cleaned_data["new_phrase"],
+                reason=form.cleaned_data["reason"],
+                kind=form.cleaned_data["kind"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None
+        window = revision.milestone.window
+        self.message_user(
+            request,
+            _(
+                "Deadline revised: 「%(old)s」 %(old_deadline)s → 「%(new)s」 "
+                "%(start)s – %(end)s, due %(deadline)s."
+            )
+            % {
+                "old": revision.old_phrase,
+                "old_deadline": fiscal_year_text(revision.old_deadline),
+                "new": revision.new_phrase,
+                "start": window.start or "…",
+                "end": window.end or "…",
+                "deadline": fiscal_year_text(revision.new_deadline),
+            },
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:roadmap_milestone_change", args=[milestone.pk]))
