@@ -42,7 +42,7 @@ def status_counts():
         "in_progress": Count("pk", filter=Q(status=Status.IN_PROGRESS)),
         "done": Count("pk", filter=Q(status=Status.DONE)),
         "cancelled": Count("pk", filter=Q(status=Status.CANCELLED)),
-        "overdue": Count("pk", filter=Q(overdue_since__isnull=False)),
+        "overdue": Count("pk", filter=Milestone.FLAGGED),
         "on_time": Count("pk", filter=Q(status=Status.DONE, completed_on__lte=F("deadline"))),
         "late": Count("pk", filter=Q(status=Status.DONE, completed_on__gt=F("deadline"))),
         "slipped": Count("pk", filter=slipped_condition()),

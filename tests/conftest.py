@@ -4,6 +4,7 @@ A test that needs PostgreSQL, Redis or Chromium skips with the reason when the s
 there, except under CI (``CI=true``), where a missing service fails the run instead.
 """
 
+import logging
 import os
 import shutil
 import socket
@@ -44,6 +45,49 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
         config._roadmap_deselected = len(dropped)
+
+
+# Two organizations and their people, as the admin and access tests use them -------------------
+# A test module that needs other codes or kinds defines its own org_a and org_b.
+
+
+@pytest.fixture
+def org_a():
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory(code="org-a")
+
+
+@pytest.fixture
+def org_b():
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory(code="org-b")
+
+
+@pytest.fixture
+def owner_a(org_a):
+    """Return a staff user who owns ``org_a``."""
+    from roadmap.models import Membership
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(organization=org_a, role=Membership.Role.OWNER).user
+
+
+@pytest.fixture
+def viewer_a(org_a):
+    """Return a staff user who may see ``org_a``'s milestones but not change them."""
+    from roadmap.models import Membership
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(organization=org_a, role=Membership.Role.VIEWER).user
+
+
+@pytest.fixture
+def security_log(caplog):
+    """Capture the ``roadmap.security`` audit log."""
+    caplog.set_level(logging.INFO, logger="roadmap.security")
+    return caplog
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from roadmap.models import Membership, Step
-from tests.factories import MembershipFactory, MilestoneFactory, OrganizationFactory, UserFactory
+from roadmap.models import Step
+from tests.factories import MilestoneFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +37,6 @@ def org_a():
 @pytest.fixture
 def org_b():
     return OrganizationFactory(code="271004", name_ja="大阪市", kind="municipality")
-
-
-@pytest.fixture
-def owner_a(org_a):
-    return MembershipFactory(organization=org_a, role=Membership.Role.OWNER).user
-
-
-@pytest.fixture
-def viewer_a(org_a):
-    return MembershipFactory(organization=org_a, role=Membership.Role.VIEWER).user
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Owners cannot reach beyond their organizations: forged fields and ids are refused and logged.
 
-tests/test_admin.py covers forged ids in bulk actions, reverts and revisions of another
+tests/test_admin_milestones.py covers forged ids in bulk actions, reverts and revisions of another
 organization's milestones; this module covers the other ways in.
 """
 
@@ -16,7 +16,6 @@ from tests.factories import (
     MembershipFactory,
     MilestoneFactory,
     NotificationFactory,
-    OrganizationFactory,
     UserFactory,
     UserPreferenceFactory,
 )
@@ -25,30 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def org_a():
-    return OrganizationFactory(code="org-a")
-
-
-@pytest.fixture
-def org_b():
-    return OrganizationFactory(code="org-b")
-
-
-@pytest.fixture
-def owner_a(org_a):
-    return MembershipFactory(organization=org_a, role=Membership.Role.OWNER).user
-
-
-@pytest.fixture
 def signed_in(client, owner_a):
     client.force_login(owner_a)
     return client
-
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.INFO, logger="roadmap.security")
-    return caplog
 
 
 def warnings_about(caplog, user):

@@ -2,13 +2,14 @@ from datetime import date
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from roadmap.models import DeadlineRevision, Milestone, StatusComment
 from roadmap.services.milestones import (
     assess_rag,
     bulk_set_status,
     create_milestone,
+    edit_texts,
     revise_deadline,
     set_status,
 )
@@ -226,3 +227,58 @@ def test_no_service_sends_mail():
         milestone=milestone, new_phrase="2027年度中", reason="r", kind="slip", user=None
     )
     assert mail.outbox == []
+
+
+# Who may change a milestone -------------------------------------------------------------------
+
+
+def viewer_of(organization):
+    return MembershipFactory(organization=organization, role="viewer").user
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m, user: set_status(milestone=m, status="done", user=user),
+        lambda m, user: assess_rag(milestone=m, rag="red", user=user),
+        lambda m, user: edit_texts(
+            milestone=m, user=user, title_ja="別", title_en="", source_text=""
+        ),
+        lambda m, user: revise_deadline(
+            milestone=m, new_phrase="2027年度中", reason="r", kind="slip", user=user
+        ),
+        lambda m, user: bulk_set_status(
+            milestones=Milestone.objects.filter(pk=m.pk), status="done", user=user
+        ),
+    ],
+    ids=["set_status", "assess_rag", "edit_texts", "revise_deadline", "bulk_set_status"],
+)
+def test_services_refuse_a_viewer_and_log_who_and_which(change, caplog):
+    milestone = MilestoneFactory(title_ja="元")
+    viewer = viewer_of(milestone.owner)
+    with pytest.raises(PermissionDenied):
+        change(milestone, viewer)
+    milestone.refresh_from_db()
+    assert (milestone.version, milestone.status, milestone.title_ja) == (1, "planned", "元")
+    refusals = [r.getMessage() for r in caplog.records if r.name == "roadmap.security"]
+    assert len(refusals) == 1
+    assert refusals[0].startswith(f"refused: user={viewer.username} action=")
+    assert refusals[0].endswith(f"milestone ids={milestone.pk}")
+
+
+def test_creating_for_an_organization_the_user_does_not_own_is_refused():
+    owner = OrganizationFactory()
+    with pytest.raises(PermissionDenied):
+        create(owner=owner, user=viewer_of(owner))
+    assert not Milestone.objects.exists()
+
+
+def test_the_tracker_itself_and_superusers_may_change_any_milestone():
+    milestone = MilestoneFactory()
+    set_status(milestone=milestone, status="in_progress", user=None)
+    superuser = MembershipFactory().user
+    superuser.is_superuser = True
+    superuser.save()
+    set_status(milestone=milestone, status="done", user=superuser)
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.version) == ("done", 3)

@@ -52,7 +52,7 @@ def flag_overdue(*, as_of: date) -> dict:
     # Rows flagged for an earlier deadline that has been revised and missed again are moved.
     first_day = DayAfter("deadline")
     to_flag = overdue & ~Q(overdue_since=first_day)
-    to_clear = Q(overdue_since__isnull=False) & ~overdue
+    to_clear = Milestone.FLAGGED & ~overdue
     changed = Milestone.objects.filter(to_flag | to_clear).update_recorded(
         reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
         stamp=stamp,
@@ -61,8 +61,8 @@ def flag_overdue(*, as_of: date) -> dict:
     if not changed:
         return {"flagged": 0, "cleared": 0}
     return Milestone.objects.filter(updated_at=stamp).aggregate(
-        flagged=Count("pk", filter=Q(overdue_since__isnull=False)),
-        cleared=Count("pk", filter=Q(overdue_since__isnull=True)),
+        flagged=Count("pk", filter=Milestone.FLAGGED),
+        cleared=Count("pk", filter=~Milestone.FLAGGED),
     )
 
 

@@ -1,6 +1,5 @@
 """The owners' admin, through the real admin views: who sees and changes which milestones."""
 
-import logging
 from datetime import date
 
 import pytest
@@ -45,16 +44,6 @@ def org_b():
 
 
 @pytest.fixture
-def owner_a(org_a):
-    return MembershipFactory(organization=org_a, role=Membership.Role.OWNER).user
-
-
-@pytest.fixture
-def viewer_a(org_a):
-    return MembershipFactory(organization=org_a, role=Membership.Role.VIEWER).user
-
-
-@pytest.fixture
 def milestone_a(org_a):
     return MilestoneFactory(owner=org_a, title_ja="標準化", title_en="Standardization")
 
@@ -62,12 +51,6 @@ def milestone_a(org_a):
 @pytest.fixture
 def milestone_b(org_b):
     return MilestoneFactory(owner=org_b, title_ja="防災", title_en="Disaster platform")
-
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.WARNING, logger="roadmap.security")
-    return caplog
 
 
 def refusals(caplog):

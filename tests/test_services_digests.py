@@ -59,7 +59,7 @@ class SlowBackend(LocmemBackend):
 
 @pytest.fixture
 def scripted_server(settings):
-    settings.EMAIL_BACKEND = "tests.test_digests.ScriptedBackend"
+    settings.EMAIL_BACKEND = "tests.test_services_digests.ScriptedBackend"
     MailServer.errors = []
     yield MailServer
     MailServer.errors = []
@@ -453,7 +453,7 @@ def test_the_notices_of_a_run_whose_connection_is_gone_are_mailed_at_once():
 
 
 def test_a_worker_killed_mid_batch_has_marked_every_digest_it_sent(settings):
-    settings.EMAIL_BACKEND = "tests.test_digests.DyingBackend"
+    settings.EMAIL_BACKEND = "tests.test_services_digests.DyingBackend"
     three_recipients()
     with pytest.raises(SystemExit):
         send()
@@ -478,7 +478,7 @@ def test_a_worker_killed_mid_batch_has_marked_every_digest_it_sent(settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_at_once_mail_each_notice_exactly_once(settings):
-    settings.EMAIL_BACKEND = "tests.test_digests.SlowBackend"
+    settings.EMAIL_BACKEND = "tests.test_services_digests.SlowBackend"
     for index in range(4):
         user = UserFactory(email=f"owner{index}@example.go.jp")
         for _ in range(3):

@@ -1,0 +1,258 @@
+"""Milestones: what a plan commits to, by when, and how far it has got."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import DateTimeField, F, IntegerField, Q, Value
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from roadmap import periods
+from roadmap.models.organizations import Organization
+from roadmap.models.plans import Initiative, Titled
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the milestones of organizations the user belongs to (all for superusers)."""
+        if user.is_superuser:
+            return self
+        return self.filter(owner__in=Organization.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Return the milestones the user may change: those of organizations they own."""
+        if user.is_superuser:
+            return self
+        return self.filter(owner__in=Organization.objects.editable_by(user))
+
+    def open(self):
+        """Return milestones that are neither done nor cancelled."""
+        return self.exclude(status__in=Milestone.CLOSED_STATUSES)
+
+    def overdue(self, *, as_of):
+        """Return milestones whose deadline has passed by ``as_of`` (a Tokyo date)."""
+        return self.filter(Milestone.overdue_condition(as_of))
+
+    def due_in_fiscal_year(self, fy: int):
+        """Return milestones whose deadline falls in fiscal year ``fy``."""
+        first, last = periods.fiscal_year_bounds(fy)
+        return self.filter(deadline__gte=first, deadline__lte=last)
+
+    def flagged_overdue(self, flagged: bool = True):
+        """Return milestones the scheduler has flagged overdue (or, with False, not flagged)."""
+        return self.filter(overdue_since__isnull=not flagged)
+
+    def update_recorded(self, *, reason, user=None, stamp=None, **fields) -> int:
+        """Update the rows set-based, bump their version and copy them into their history.
+
+        ``reason`` (a string, None or an expression over the row) becomes the history's change
+        reason; ``stamp`` (default now) their ``updated_at`` and the history's date. Return the
+        number of rows changed.
+        """
+        stamp = stamp or timezone.now()
+        count = self.update(**fields, version=F("version") + 1, updated_at=stamp)
+        if count:
+            changed = Milestone.objects.filter(updated_at=stamp)
+            changed._insert_history(stamp=stamp, reason=reason, user=user)
+        return count
+
+    def _insert_history(self, *, stamp, reason, user) -> None:
+        """Copy the rows into their history table with one INSERT … SELECT."""
+        history = Milestone.history.model
+        if not hasattr(reason, "resolve_expression"):
+            reason = Value(reason, output_field=models.TextField())
+        fixed = {
+            "history_date": Value(stamp, output_field=DateTimeField()),
+            "history_change_reason": reason,
+            "history_type": Value("~"),
+            "history_user": Value(user.pk if user else None, output_field=IntegerField()),
+        }
+        fields = [field for field in history._meta.concrete_fields if not field.primary_key]
+        select = self.order_by().values(
+            **{f"h{i}": fixed.get(field.name, F(field.attname)) for i, field in enumerate(fields)}
+        )
+        sql, params = select.query.sql_with_params()
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}", params
+            )
+
+
+class Milestone(Titled, models.Model):
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Deadline (must be finished)")
+        START = "start", _("Start (must have begun)")
+        EVENT = "event", _("Event")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("Day")
+        TEN_DAY = "ten_day", _("Ten days")
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+        HALF = "half", _("Half year")
+        SEASON = "season", _("Season")
+        FISCAL_YEAR = "fiscal_year", _("Fiscal year")
+        CALENDAR_YEAR = "calendar_year", _("Calendar year")
+        DIET_SESSION = "diet_session", _("Diet session")
+        OPEN = "open", _("Open")
+
+    class Rag(models.TextChoices):
+        GREEN = "green", _("Green: on track")
+        AMBER = "amber", _("Amber: at risk")
+        RED = "red", _("Red: off track")
+
+    CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+    # Flagged overdue by the scheduler (or by a revision that applied its rule).
+    FLAGGED = Q(overdue_since__isnull=False)
+
+    ref = models.SlugField(
+        _("reference"),
+        max_length=80,
+        unique=True,
+        help_text=_("Stable identifier used by imports, feeds and links."),
+    )
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="milestones")
+    owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="milestones",
+    )
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    source_text = models.TextField(_("source wording"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DEADLINE)
+    business_system = models.PositiveSmallIntegerField(
+        _("standard business system"), null=True, blank=True
+    )
+
+    # The phrase as written and the window it resolves to (see roadmap.periods).
+    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True)
+    reference_date = models.DateField(_("reference date"))
+    window_start = models.DateField(_("window start"), null=True, blank=True)
+    window_end = models.DateField(_("window end"), null=True, blank=True)
+    precision = models.CharField(_("precision"), max_length=16, choices=Precision.choices)
+    soft = models.BooleanField(_("soft target"), default=False)
+    rule = models.CharField(_("rule"), max_length=32)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    baseline_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+
+    rag = models.CharField(_("RAG"), max_length=5, choices=Rag.choices, blank=True)
+    rag_assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("RAG assessed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rag_assessed_at = models.DateTimeField(_("RAG assessed at"), null=True, blank=True)
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text=_("Incremented on every change.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "ref"]
+        indexes = [
+            models.Index(fields=["deadline", "status"], name="milestone_deadline_status"),
+            # Serves the default ordering: the first page of 35,000 rows without a sort.
+            models.Index(fields=["deadline", "ref"], name="milestone_deadline_ref"),
+            models.Index(fields=["owner", "status"], name="milestone_owner_status"),
+            models.Index(
+                fields=["overdue_since"],
+                name="milestone_overdue",
+                condition=Q(overdue_since__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True)
+                | Q(window_end__isnull=True)
+                | Q(window_start__lte=models.F("window_end")),
+                name="milestone_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done") | Q(completed_on__isnull=True),
+                name="milestone_completed_only_when_done",
+            ),
+        ]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self):
+        return self.title_ja
+
+    def get_absolute_url(self):
+        return reverse("roadmap:milestone", args=[self.pk])
+
+    @staticmethod
+    def overdue_condition(as_of: date, *, status: str | None = None) -> Q:
+        """Return the condition for being overdue on ``as_of``: the one rule, used everywhere.
+
+        With ``status``, the condition for rows about to be given that status.
+        """
+        if status is not None:
+            return Q(deadline__lt=as_of, kind__in=Milestone._late_kinds(status))
+        not_finished = Q(kind=Milestone.Kind.DEADLINE) & ~Q(status__in=Milestone.CLOSED_STATUSES)
+        not_started = Q(kind=Milestone.Kind.START, status=Milestone.Status.PLANNED)
+        return Q(deadline__lt=as_of) & (not_finished | not_started)
+
+    @staticmethod
+    def _late_kinds(status: str) -> list[str]:
+        """Return the kinds of milestone that a passed deadline makes late in ``status``."""
+        kinds = [] if status in Milestone.CLOSED_STATUSES else [Milestone.Kind.DEADLINE]
+        return kinds + ([Milestone.Kind.START] if status == Milestone.Status.PLANNED else [])
+
+    def save_recorded(self, *, user=None, reason: str | None = None) -> None:
+        """Save the row, bumping its version and naming who changed it, and why, in its history."""
+        if self.pk is not None:
+            self.version += 1
+        self._history_user = user
+        self._change_reason = reason
+        self.save()
+
+    @property
+    def is_overdue(self):
+        return self.overdue_since is not None
+
+    @property
+    def is_closed(self):
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def window(self):
+        """Return the resolved window as the resolver's value."""
+        return periods.Window(
+            phrase=self.phrase,
+            start=self.window_start,
+            end=self.window_end,
+            precision=periods.Precision(self.precision),
+            soft=self.soft,
+            rule=self.rule,
+        )
+
+    @property
+    def completed_late(self):
+        return bool(self.completed_on and self.deadline and self.completed_on > self.deadline)

@@ -1,0 +1,126 @@
+"""Notices about milestones and how each user wants to receive them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from roadmap.models.milestones import Milestone
+from roadmap.models.records import MilestoneRecordQuerySet
+
+
+class UserPreference(models.Model):
+    class Language(models.TextChoices):
+        JAPANESE = "ja", "日本語"
+        ENGLISH = "en", "English"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.JAPANESE
+    )
+    digests_enabled = models.BooleanField(_("receive e-mail digests"), default=True)
+    lead_days = models.JSONField(
+        _("reminder lead times (days)"), default=list, help_text=_("Empty means the defaults.")
+    )
+    overdue_repeat_days = models.PositiveSmallIntegerField(
+        _("repeat overdue notices every (days)"), default=7
+    )
+    working_days_only = models.BooleanField(
+        _("send digests on working days only"),
+        default=True,
+        help_text=_("Weekends and Japanese public holidays are skipped."),
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class NotificationQuerySet(MilestoneRecordQuerySet):
+    def editable_by(self, user):
+        """Return the notices the user may mark read: those addressed to them."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def pending(self, *, now=None):
+        """Return notifications waiting to be e-mailed whose retry time has come."""
+        now = now or timezone.now()
+        return self.filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not e-mailed (digests off)")
+
+    recipient = models.EmailField(_("recipient"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    deadline = models.DateField(_("deadline"))
+    lead = models.SmallIntegerField(
+        _("lead"),
+        help_text=_("Days before the deadline (due soon) or days after it (overdue)."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The key of the digest run mailing the notice, cleared when the notice is marked. The run
+    # holds a PostgreSQL advisory lock on its key: a claim whose lock is gone, or that is older
+    # than roadmap.services.digests.CLAIM_EXPIRES, is a dead run's and may be taken over.
+    claim = models.BigIntegerField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "milestone", "kind", "deadline", "lead"],
+                name="unique_notification",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "next_attempt_at"],
+                name="notification_pending",
+                condition=Q(state="pending"),
+            ),
+            models.Index(fields=["user", "read_at"], name="notification_inbox"),
+            models.Index(
+                fields=["claim"], name="notification_claim", condition=Q(claim__isnull=False)
+            ),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.milestone} → {self.recipient}"

@@ -1,0 +1,109 @@
+"""What is recorded about a milestone: deadline revisions, status comments, steps."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from roadmap.models.milestones import Milestone
+
+
+class MilestoneRecordQuerySet(models.QuerySet):
+    """Rows that belong to a milestone: seen and changed by whoever may see or change it."""
+
+    def visible_to(self, user):
+        """Return the rows of the milestones the user may see."""
+        if user.is_superuser:
+            return self
+        return self.filter(milestone__in=Milestone.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """Return the rows of the milestones the user may change."""
+        if user.is_superuser:
+            return self
+        return self.filter(milestone__in=Milestone.objects.editable_by(user))
+
+
+class DeadlineRevision(models.Model):
+    class Kind(models.TextChoices):
+        REPLAN = "replan", _("Official re-plan")
+        SLIP = "slip", _("Slip")
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="revisions")
+    old_phrase = models.CharField(_("old phrase"), max_length=200, blank=True)
+    old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
+    new_phrase = models.CharField(_("new phrase"), max_length=200)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    objects = MilestoneRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["milestone", "decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="revision_reason_required")
+        ]
+        verbose_name = _("deadline revision")
+        verbose_name_plural = _("deadline revisions")
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_deadline} → {self.new_deadline}"
+
+    @property
+    def is_later(self):
+        if self.old_deadline is None or self.new_deadline is None:
+            return False
+        return self.new_deadline > self.old_deadline
+
+
+class StatusComment(models.Model):
+    """A note an owner attaches to a status change, shown with the milestone's history."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="comments")
+    old_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
+    new_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
+    comment = models.TextField(_("comment"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["milestone", "created_at", "pk"]
+        verbose_name = _("status comment")
+        verbose_name_plural = _("status comments")
+
+    def __str__(self):
+        return f"{self.old_status} → {self.new_status}: {self.comment[:40]}"
+
+
+class Step(models.Model):
+    """One of the standard steps through which a migration milestone is tracked."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveSmallIntegerField(_("step"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+
+    objects = MilestoneRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["milestone", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["milestone", "number"], name="unique_milestone_step")
+        ]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self):
+        return f"{self.milestone_id}#{self.number}"
