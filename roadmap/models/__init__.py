@@ -6,11 +6,17 @@ Each question about many rows is a QuerySet method; ``visible_to(user)`` and
 
 from roadmap.models.milestones import Milestone, MilestoneQuerySet
 from roadmap.models.notifications import Notification, NotificationQuerySet, UserPreference
-from roadmap.models.organizations import Membership, Organization, OrganizationQuerySet
+from roadmap.models.organizations import (
+    BelongingQuerySet,
+    Membership,
+    Organization,
+    OrganizationQuerySet,
+)
 from roadmap.models.plans import DietSession, DietSessionQuerySet, Initiative, Plan, Titled
 from roadmap.models.records import DeadlineRevision, MilestoneRecordQuerySet, StatusComment, Step
 
 __all__ = [
+    "BelongingQuerySet",
     "DeadlineRevision",
     "DietSession",
     "DietSessionQuerySet",

@@ -11,22 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
-from roadmap.models.organizations import Organization
+from roadmap.models.organizations import BelongingQuerySet, Organization
 from roadmap.models.plans import Initiative, Titled
 
 
-class MilestoneQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Return the milestones of organizations the user belongs to (all for superusers)."""
-        if user.is_superuser:
-            return self
-        return self.filter(owner__in=Organization.objects.visible_to(user))
+class MilestoneQuerySet(BelongingQuerySet):
+    """Milestones: seen by the members of their owner, changed by its owners."""
 
-    def editable_by(self, user):
-        """Return the milestones the user may change: those of organizations they own."""
-        if user.is_superuser:
-            return self
-        return self.filter(owner__in=Organization.objects.editable_by(user))
+    parent_field = "owner"
 
     def open(self):
         """Return milestones that are neither done nor cancelled."""

@@ -26,6 +26,27 @@ class OrganizationQuerySet(models.QuerySet):
         return self.filter(memberships__user=user, memberships__role=Membership.Role.OWNER)
 
 
+class BelongingQuerySet(models.QuerySet):
+    """Rows that belong to a parent row: seen and changed by whoever may see or change it."""
+
+    # The foreign key to the parent row, whose QuerySet has visible_to and editable_by.
+    parent_field = ""
+
+    def visible_to(self, user):
+        """Return the rows whose parent the user may see (all for superusers)."""
+        return self._through_parent(user, "visible_to")
+
+    def editable_by(self, user):
+        """Return the rows whose parent the user may change (all for superusers)."""
+        return self._through_parent(user, "editable_by")
+
+    def _through_parent(self, user, predicate: str):
+        if user.is_superuser:
+            return self
+        parents = self.model._meta.get_field(self.parent_field).related_model.objects
+        return self.filter(**{f"{self.parent_field}__in": getattr(parents, predicate)(user)})
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")

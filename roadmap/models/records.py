@@ -7,22 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.models.milestones import Milestone
+from roadmap.models.organizations import BelongingQuerySet
 
 
-class MilestoneRecordQuerySet(models.QuerySet):
+class MilestoneRecordQuerySet(BelongingQuerySet):
     """Rows that belong to a milestone: seen and changed by whoever may see or change it."""
 
-    def visible_to(self, user):
-        """Return the rows of the milestones the user may see."""
-        if user.is_superuser:
-            return self
-        return self.filter(milestone__in=Milestone.objects.visible_to(user))
-
-    def editable_by(self, user):
-        """Return the rows of the milestones the user may change."""
-        if user.is_superuser:
-            return self
-        return self.filter(milestone__in=Milestone.objects.editable_by(user))
+    parent_field = "milestone"
 
 
 class DeadlineRevision(models.Model):
