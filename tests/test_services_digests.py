@@ -21,7 +21,6 @@ from tests.factories import (
     MembershipFactory,
     MilestoneFactory,
     NotificationFactory,
-    OrganizationFactory,
     UserFactory,
     UserPreferenceFactory,
 )
@@ -361,7 +360,7 @@ def test_creating_and_changing_milestones_sends_no_mail():
         kind=Milestone.Kind.DEADLINE,
     )
     set_status(milestone=milestone, status=Milestone.Status.IN_PROGRESS, user=owner.user)
-    others = MilestoneFactory.create_batch(3, owner=OrganizationFactory())
+    others = MilestoneFactory.create_batch(3, owner=owner.organization)
     bulk_set_status(
         milestones=Milestone.objects.filter(pk__in=[m.pk for m in others]),
         status=Milestone.Status.DONE,
