@@ -264,14 +264,16 @@ def test_import_steps_rejects_the_whole_file_naming_line_and_column(programme, t
     assert not StepChange.objects.exists()
 
 
-def test_import_steps_reads_xlsx(programme, tmp_path):
-    from openpyxl import Workbook
+def test_import_steps_reads_xlsx_naming_sheet_and_cell(programme, tmp_path):
+    from roadmap.xlsx import Sheet, workbook
 
-    book = Workbook()
-    book.active.append(["body", "system", "step", "state"])
-    book.active.append([SAPPORO, 2, 3, "対象外"])
+    header = ["body", "system", "step", "state"]
+    rows = [[SAPPORO, 2, 3, "対象外"], [SAPPORO, 2, 4, "maybe"]]
     path = tmp_path / "steps.xlsx"
-    book.save(path)
+    path.write_bytes(workbook([Sheet("Steps", header, [10] * 4, rows)]))
+    with pytest.raises(CommandError, match=r"sheet Steps, cell D3 \(state\)"):
+        call_command("import_steps", str(path))
+    path.write_bytes(workbook([Sheet("Steps", header, [10] * 4, rows[:1])]))
     call_command("import_steps", str(path))
     assert Step.objects.get(milestone=system(programme, 2), number=3).state == "not_applicable"
 

@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 from roadmap.imports import ImportRejected, RowError
 from roadmap.models import DeadlineRevision, Milestone
 from roadmap.programme.models import Designation
-from roadmap.programme.reports import header_of, programme_milestones, read_table, whole_number
+from roadmap.programme.reports import (
+    header_of,
+    programme_milestones,
+    read_records,
+    whole_number,
+)
 
 # The Digital Agency's labels of the four reasons.
 REASON_LABELS_JA = {
@@ -67,26 +72,26 @@ def designate(
 
 def import_designations(path: Path, *, user=None, dry_run: bool = False) -> dict:
     """Check every row of a designation file, then designate each system (all or nothing)."""
-    rows = read_table(path)
-    columns = header_of(rows, DESIGNATION_COLUMNS)
+    records = read_records(path)
+    columns = header_of(records, DESIGNATION_COLUMNS)
     milestones = programme_milestones()
     accepted, errors = [], []
-    for line, record in rows:
-        values = {
-            name: (record[i] if i < len(record) else "").strip() for name, i in columns.items()
-        }
+    for record in records:
+        fields = record.fields
+        values = {n: (fields[i] if i < len(fields) else "").strip() for n, i in columns.items()}
         system = whole_number(values["system"], 1, 20)
         reason = whole_number(values["reason"], 1, 4)
         milestone = milestones.get((values["body"], system))
+        place = {name: record.place(name, columns) for name in DESIGNATION_COLUMNS}
         if milestone is None:
-            errors.append(RowError(line, "body", "no such body and business system."))
+            errors.append(RowError(place["body"], "no such body and business system."))
         if reason is None:
-            errors.append(RowError(line, "reason", "must be 1, 2, 3 or 4."))
+            errors.append(RowError(place["reason"], "must be 1, 2, 3 or 4."))
         if not values["deadline"]:
-            errors.append(RowError(line, "deadline", "a deadline phrase is required."))
+            errors.append(RowError(place["deadline"], "a deadline phrase is required."))
         if not values["basis"]:
-            errors.append(RowError(line, "basis", "a value is required."))
-        accepted.append((line, milestone, reason, values))
+            errors.append(RowError(place["basis"], "a value is required."))
+        accepted.append((record, columns, milestone, reason, values))
     if errors:
         raise ImportRejected(errors)
     return apply_designations(accepted, user=user, dry_run=dry_run)
@@ -96,8 +101,8 @@ def apply_designations(accepted: list, *, user, dry_run: bool) -> dict:
     """Designate each accepted row in one transaction; a phrase the resolver refuses undoes all."""
     changed = 0
     with transaction.atomic():
-        targets = Milestone.objects.in_bulk([milestone for _, milestone, _, _ in accepted])
-        for line, milestone, reason, values in accepted:
+        targets = Milestone.objects.in_bulk([row[2] for row in accepted])
+        for record, columns, milestone, reason, values in accepted:
             try:
                 _designation, did = designate(
                     milestone=targets[milestone],
@@ -107,9 +112,8 @@ def apply_designations(accepted: list, *, user, dry_run: bool) -> dict:
                     user=user,
                 )
             except ValidationError as error:
-                raise ImportRejected(
-                    [RowError(line, "deadline", " ".join(error.messages))]
-                ) from None
+                place = record.place("deadline", columns)
+                raise ImportRejected([RowError(place, " ".join(error.messages))]) from None
             changed += did
         if dry_run:
             transaction.set_rollback(True)

@@ -1,9 +1,13 @@
 """Import the monthly report of step states (and designations) from a CSV or XLSX file.
 
 The whole file is checked before anything is written: a file with one bad row is rejected whole,
-each error naming its line and column. Accepted rows go through the step service in one set-based
-write, so a national file of 1.4 million rows loads in one transaction and a second run of the
-same file changes nothing.
+each error naming its line (or sheet and cell) and column. Accepted rows go through the step
+service in one set-based write, so a national file of 1.4 million rows loads in one transaction
+and a second run of the same file changes nothing.
+
+Workbooks are read by the importers' one reader, ``roadmap.tabular``, within its limits. CSV is
+streamed here instead: the national file (1.4 million rows, about 30 MB) is far above the
+limits meant for milestone files, and holding a row object per line would cost gigabytes.
 """
 
 from __future__ import annotations
@@ -15,24 +19,38 @@ from pathlib import Path
 
 from django.db import transaction
 
+from roadmap import tabular
 from roadmap.imports import ImportRejected, RowError
 from roadmap.models import Milestone
 from roadmap.programme.steps import Cell, Outcome, record_steps
 from roadmap.standard_steps import STEP_COUNT, parse_state
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
+from roadmap.tabular import Place
 
 STEP_COLUMNS = ("body", "system", "step", "state")
 MAX_ERRORS = 100
-HEADER_LINE = 1
 
 
-def read_table(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line, fields) of a CSV (UTF-8, BOM optional) or XLSX file, the header first.
+@dataclass(frozen=True)
+class Record:
+    """One non-blank line or row of a file: where it is and its fields as text."""
 
-    The one reader of the programme's imports: blank records are skipped.
-    """
-    if path.suffix.lower() == ".xlsx":
-        yield from read_xlsx(path)
+    sheet: str | None
+    number: int
+    fields: list[str]
+
+    def place(self, name: str | None = None, columns: dict | None = None) -> Place:
+        """Return where column ``name`` of this record is (a cell in a workbook)."""
+        index = (columns or {}).get(name) if self.sheet is not None else None
+        return Place(self.sheet, self.number, index, name)
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    """Yield the records of a CSV or XLSX file, the header first; blank ones are skipped."""
+    with path.open("rb") as handle:
+        workbook = handle.read(4) == tabular.ZIP_MAGIC
+    if workbook:
+        yield from workbook_records(path)
         return
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -43,43 +61,37 @@ def read_table(path: Path) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as error:
-                raise ImportRejected([RowError(line, None, f"not valid CSV ({error}).")]) from None
+                raise ImportRejected(
+                    [RowError(Place(None, line), f"not valid UTF-8 CSV ({error}).")]
+                ) from None
             if any(field.strip() for field in record):
-                yield line, record
+                yield Record(None, line, record)
 
 
-def read_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield (row number, cell texts) of the first sheet of an XLSX workbook."""
-    from openpyxl import load_workbook
-
+def workbook_records(path: Path) -> Iterator[Record]:
+    """Yield the header and rows of a workbook's first sheet, read by roadmap.tabular."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ImportRejected(
-            [RowError(HEADER_LINE, None, f"not an XLSX workbook ({error}).")]
-        ) from None
-    try:
-        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), 1):
-            record = ["" if v is None else str(v) for v in values]
-            if any(field.strip() for field in record):
-                yield number, record
-    finally:
-        book.close()
+        with path.open("rb") as handle:
+            table = tabular.read_table(handle)
+    except tabular.TableError as error:
+        raise ImportRejected([RowError(None, str(error))]) from None
+    yield Record(table.sheet, 1, list(table.header))
+    for row in table.rows:
+        yield Record(table.sheet, row.number, [tabular.cell_text(c) for c in row.cells])
 
 
-def header_of(rows: Iterator, columns: tuple[str, ...]) -> dict[str, int]:
+def header_of(records: Iterator[Record], columns: tuple[str, ...]) -> dict[str, int]:
     """Return the position of each expected column, or raise naming what is wrong."""
-    first = next(rows, None)
+    first = next(records, None)
     if first is None:
-        raise ImportRejected([RowError(HEADER_LINE, None, "the file is empty.")])
-    line, record = first
-    names = [name.strip() for name in record]
+        raise ImportRejected([RowError(None, "The file is empty.")])
+    names = [name.strip() for name in first.fields]
     errors = [
-        RowError(line, name, "this column is missing from the header.")
+        RowError(first.place(name), "this column is missing from the header.")
         for name in columns
         if name not in names
     ] + [
-        RowError(line, name or "(empty)", f"unknown column; expected {', '.join(columns)}.")
+        RowError(first.place(name or "(empty)"), f"unknown column; expected {', '.join(columns)}.")
         for name in names
         if name not in columns
     ]
@@ -112,20 +124,19 @@ def whole_number(text: str, low: int, high: int) -> int | None:
 
 def import_steps(path: Path, *, user=None, dry_run: bool = False) -> StepImport:
     """Check every row of a step report, then write all of it (or, on any error, nothing)."""
-    rows = read_table(path)
-    columns = header_of(rows, STEP_COLUMNS)
+    records = read_records(path)
+    columns = header_of(records, STEP_COLUMNS)
     milestones = programme_milestones()
     cells, errors, seen = [], [], {}
-    for line, record in rows:
-        cell = check_step_row(line, record, columns, milestones, errors)
+    for record in records:
+        cell = check_step_row(record, columns, milestones, errors)
         if cell is None:
             continue
         key = (cell.milestone_id, cell.number)
         if key in seen:
-            errors.append(
-                RowError(line, "step", f"this step is also reported on line {seen[key]}.")
-            )
-        seen[key] = line
+            where = f"this step is also reported on row {seen[key]}."
+            errors.append(RowError(record.place("step", columns), where))
+        seen[key] = record.number
         cells.append(cell)
         if len(errors) >= MAX_ERRORS:
             break
@@ -138,34 +149,35 @@ def import_steps(path: Path, *, user=None, dry_run: bool = False) -> StepImport:
     return StepImport(len(cells), outcome, False)
 
 
-def check_step_row(line, record, columns, milestones, errors) -> Cell | None:
-    """Return the row's cell, or None after adding its problems to ``errors``."""
-    if len(record) < len(columns):
-        errors.append(RowError(line, None, f"has {len(record)} fields, expected {len(columns)}."))
+def check_step_row(record: Record, columns, milestones, errors) -> Cell | None:
+    """Return the record's cell, or None after adding its problems to ``errors``."""
+    fields = record.fields
+    if len(fields) < len(columns):
+        message = f"has {len(fields)} fields, expected {len(columns)}."
+        errors.append(RowError(record.place(), message))
         return None
+
+    def problem(name, message):
+        errors.append(RowError(record.place(name, columns), message))
+
     found = len(errors)
-    body = record[columns["body"]].strip()
-    system = whole_number(record[columns["system"]], 1, len(SYSTEMS_BY_NUMBER))
-    number = whole_number(record[columns["step"]], 1, STEP_COUNT)
-    state = parse_state(record[columns["state"]])
+    body = fields[columns["body"]].strip()
+    system = whole_number(fields[columns["system"]], 1, len(SYSTEMS_BY_NUMBER))
+    number = whole_number(fields[columns["step"]], 1, STEP_COUNT)
+    state = parse_state(fields[columns["state"]])
     if system is None:
-        errors.append(RowError(line, "system", "must be a business system number from 1 to 20."))
+        problem("system", "must be a business system number from 1 to 20.")
     if number is None:
-        errors.append(RowError(line, "step", f"must be a step number from 1 to {STEP_COUNT}."))
+        problem("step", f"must be a step number from 1 to {STEP_COUNT}.")
     if state is None:
-        errors.append(
-            RowError(
-                line,
-                "state",
-                "must be done, in_progress, not_started or not_applicable "
-                "(or 完了済み, 作業中, 未着手, 対象外).",
-            )
+        problem(
+            "state",
+            "must be done, in_progress, not_started or not_applicable "
+            "(or 完了済み, 作業中, 未着手, 対象外).",
         )
     milestone = milestones.get((body, system))
     if system is not None and milestone is None:
-        errors.append(
-            RowError(line, "body", f"no body {body!r} runs business system {system} here.")
-        )
+        problem("body", f"no body {body!r} runs business system {system} here.")
     if len(errors) > found:
         return None
     return Cell(milestone, number, state)
