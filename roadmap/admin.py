@@ -120,7 +120,7 @@ class OrganizationAdmin(MemberReadable, admin.ModelAdmin):
     list_display = ["code", "name_ja", "name_en", "kind", "parent"]
     list_select_related = ["parent"]
     list_filter = ["kind"]
-    search_fields = ["code", "name_ja", "name_en"]
+    search_fields = ["code", "name_ja", "name_en", "name_kana"]
     raw_id_fields = ["parent"]
     inlines = [MembershipInline]
 
@@ -785,3 +785,7 @@ class UserPreferenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# The programme's records register themselves with the admin site.
+from roadmap.programme import admin as programme_admin  # noqa: E402, F401

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +25,8 @@ from roadmap.standard_systems import SYSTEMS_BY_NUMBER
 from roadmap.views.reading import html_answer, json_answer, language, reading_view, text_answer
 
 BODIES_PER_PAGE = 100
-PROGRAMME_PARAMETERS = frozenset({"as_of", "prefecture", "page", "lang"})
+PROGRAMME_PARAMETERS = frozenset({"as_of", "prefecture", "q", "page", "lang"})
+MAX_SEARCH = 100
 API_PARAMETERS = frozenset({"as_of", "lang"})
 LOCAL_KINDS = (Organization.Kind.PREFECTURE, Organization.Kind.MUNICIPALITY)
 
@@ -99,9 +101,21 @@ def programme_body(code: str) -> Organization:
     return body
 
 
-def body_table(snapshot, prefecture):
-    filters = {"prefecture__code__startswith": prefecture} if prefecture else {}
-    return rates.body_rates(snapshot, **filters)
+def body_table(request, snapshot, prefecture):
+    """Return the body rows of the prefecture and search (code, name or reading) asked for."""
+    rows = rates.body_rates(snapshot)
+    if prefecture:
+        rows = rows.filter(prefecture__code__startswith=prefecture)
+    search = request.GET.get("q", "").strip()
+    if len(search) > MAX_SEARCH:
+        raise BadQuery([gettext("q can be at most %(limit)d characters.") % {"limit": MAX_SEARCH}])
+    if search:
+        rows = rows.filter(
+            Q(body__code__startswith=search)
+            | Q(body__name_ja__contains=search)
+            | Q(body__name_kana__contains=search)
+        )
+    return rows
 
 
 # Pages ----------------------------------------------------------------------------------------
@@ -113,7 +127,7 @@ def overview(request):
     snapshot, prefecture = programme_query(request, PROGRAMME_PARAMETERS)
     current = language()
     figures = rates.programme_figures(snapshot, language=current)
-    page = paginate(request, body_table(snapshot, prefecture), BODIES_PER_PAGE)
+    page = paginate(request, body_table(request, snapshot, prefecture), BODIES_PER_PAGE)
     snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
     return render(
         request,
@@ -154,7 +168,7 @@ def bodies_csv(request):
             "live",
         ]
     )
-    for row in body_table(snapshot, prefecture):
+    for row in body_table(request, snapshot, prefecture):
         figures = rates.as_rates(row)
         writer.writerow(
             [
