@@ -43,6 +43,7 @@ from roadmap.models import (
     Step,
     StepState,
 )
+from roadmap.programme.models import Designation
 from roadmap.programme.steps import recount_all
 from roadmap.services.milestones import window_fields
 from roadmap.standard_steps import STEPS
@@ -273,6 +274,7 @@ def generate(
         ensure_milestones(specs, org_ids, report, batch_size=batch_size)
     with timed(report, "re-plans"):
         ensure_replans(specs, report, batch_size=batch_size)
+        ensure_designations(seed, report)
     if steps:
         with timed(report, "steps"):
             ensure_steps(seed, report, batch_size=batch_size)
@@ -461,6 +463,36 @@ def replan_batch(pending: list[tuple], window: periods.Window) -> None:
         update=True,
         default_change_reason=REPLAN_REASON,
     )
+
+
+# The reasons of the systems designated as of 2025-07-31, in their published proportions.
+DESIGNATION_WEIGHTS = {1: 45, 2: 196, 3: 184, 4: 3345}
+
+
+def ensure_designations(seed: int, report: Report) -> None:
+    """Record each re-planned system as designated for special support, with a seeded reason."""
+    rng = random.Random(f"{seed}:designations")
+    revisions = (
+        DeadlineRevision.objects.filter(kind=DeadlineRevision.Kind.REPLAN, reason=REPLAN_REASON)
+        .exclude(Exists(Designation.objects.filter(milestone=OuterRef("milestone"))))
+        .order_by("milestone_id")
+        .values_list("pk", "milestone_id")
+    )
+    reasons, weights = list(DESIGNATION_WEIGHTS), list(DESIGNATION_WEIGHTS.values())
+    new = [
+        Designation(
+            milestone_id=milestone,
+            reason=rng.choices(reasons, weights)[0],
+            phrase=REPLAN_PHRASE,
+            basis=REPLAN_REASON,
+            revision_id=revision,
+            decided_at=REPLAN_DECIDED_AT,
+        )
+        for revision, milestone in revisions
+    ]
+    Designation.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    report.created["designations"] = len(new)
+    report.totals["designations"] = Designation.objects.count()
 
 
 def ensure_steps(seed: int, report: Report, *, batch_size: int) -> None:

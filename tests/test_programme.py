@@ -29,6 +29,8 @@ SAPPORO = "011002"
 @pytest.fixture
 def programme():
     generate(**SMALL)
+    # The tests designate the systems they need themselves.
+    Designation.objects.all().delete()
     return Organization.objects.get(code=SAPPORO)
 
 

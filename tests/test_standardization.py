@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from roadmap import standardization
 from roadmap.bodies import check_digit, read_bodies
 from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
-from roadmap.programme.models import SystemProgress
+from roadmap.programme.models import Designation, SystemProgress
 from roadmap.standardization import (
     REPLAN_REASON,
     STEPS,
@@ -120,7 +120,7 @@ def test_generated_milestones_have_a_first_history_record():
 
 def test_running_generate_twice_adds_nothing():
     generate(**SMALL, steps=True, owners=True)
-    counts = [Organization, Milestone, DeadlineRevision, Step, Membership]
+    counts = [Organization, Milestone, DeadlineRevision, Step, Membership, Designation]
     before = [model.objects.count() for model in counts]
     report = generate(**SMALL, steps=True, owners=True)
     assert [model.objects.count() for model in counts] == before
@@ -192,3 +192,13 @@ def test_loading_the_bodies_twice_changes_nothing_and_renames_old_prefecture_cod
     assert load_bodies(bodies) == {"created": 0, "updated": 0}
     old.refresh_from_db()
     assert (old.code, old.name_kana, old.name_en) == ("010006", "ほっかいどう", "Hokkaido")
+
+
+def test_replanned_systems_are_designated_with_a_reason():
+    generate(**SMALL)
+    replans = DeadlineRevision.objects.filter(reason=REPLAN_REASON)
+    designations = Designation.objects.all()
+    assert designations.count() == replans.count() > 0
+    designation = designations.first()
+    assert designation.revision.milestone_id == designation.milestone_id
+    assert designation.reason in (1, 2, 3, 4)
