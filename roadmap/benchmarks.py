@@ -374,7 +374,8 @@ def available_pages() -> list[tuple[str, str]]:
         if not path.startswith("/admin/") or path in registered
     ]
     # One municipality's grid: 20 systems × 40 steps.
-    body = Milestone.objects.filter(business_system=20).values_list("owner__code", flat=True)
+    body = Milestone.objects.filter(business_system=20).order_by("owner__code")
+    body = body.values_list("owner__code", flat=True)
     if body.first():
         pages.append(("one body's grid", f"/programme/{body.first()}/"))
         pages.append(("one body API", f"/api/programme/bodies/{body.first()}/"))

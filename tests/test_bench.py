@@ -26,7 +26,8 @@ def test_bench_produces_a_row_for_every_job_and_page():
         f"one milestone `/milestones/{sample.pk}/`",
         f"admin: one milestone `/admin/roadmap/milestone/{sample.pk}/change/`",
     ]
-    body = Milestone.objects.filter(business_system=20).values_list("owner__code", flat=True)
+    body = Milestone.objects.filter(business_system=20).order_by("owner__code")
+    body = body.values_list("owner__code", flat=True)
     pages += [
         f"one body's grid `/programme/{body.first()}/`",
         f"one body API `/api/programme/bodies/{body.first()}/`",
