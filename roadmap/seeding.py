@@ -2,8 +2,8 @@
 
 Which bodies' systems were moved by the official re-plan (in the proportion of the December 2025
 survey: 743 of the 1,788 bodies, 5,009 systems), each milestone's status and completion day, and
-the day each of its 40 standard steps was completed. Everything is drawn from a seed, so the
-same seed gives the same picture; ``roadmap.standardization`` writes it.
+the state of each of its 40 standard steps. Everything is drawn from a seed, so the same seed
+gives the same picture; ``roadmap.standardization`` writes it.
 """
 
 from __future__ import annotations
@@ -12,18 +12,13 @@ import random
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from roadmap.local_governments import Body
-from roadmap.models import Milestone
+from roadmap.bodies import Body
+from roadmap.models import Milestone, StepState
 from roadmap.standard_steps import STEPS
 
 REF_PREFIX = "std-"
 # The December 2025 survey: 743 of the 1,788 bodies, 5,009 systems.
 REPLAN_BODIES, REPLAN_SYSTEMS, ALL_BODIES = 743, 5009, 1788
-
-# The day the generated statuses describe: nothing is completed after it.
-SNAPSHOT = date(2026, 10, 31)
-PROGRAMME_START = date(2022, 4, 1)
-FY2024_START = date(2024, 4, 1)
 
 # The day the generated statuses describe: nothing is completed after it.
 SNAPSHOT = date(2026, 10, 31)
@@ -99,16 +94,26 @@ def day_between(rng: random.Random, first: date, last: date, mode: float) -> dat
 
 
 def step_dates(ref: str, status: str, completed_on: date | None, *, seed: int) -> list:
-    """Return the completion day (or None) of each of the 40 steps of a milestone."""
+    """Return the state and the day it was reached (or None) of each of the 40 steps."""
     rng = random.Random(f"{seed}:{ref}")
     if status == Milestone.Status.DONE:
         started = max(PROGRAMME_START, completed_on - timedelta(days=rng.randint(300, 900)))
-        return sorted_days(rng, started, completed_on, len(STEPS), end_included=True)
+        days = sorted_days(rng, started, completed_on, len(STEPS), end_included=True)
+        return [(finished_state(rng, n), day) for n, day in enumerate(days, 1)]
     if status == Milestone.Status.IN_PROGRESS:
         started = SNAPSHOT - timedelta(days=rng.randint(200, 900))
-        done = sorted_days(rng, started, SNAPSHOT, rng.randint(4, len(STEPS) - 1))
-        return done + [None] * (len(STEPS) - len(done))
-    return [None] * len(STEPS)
+        days = sorted_days(rng, started, SNAPSHOT, rng.randint(4, len(STEPS) - 1))
+        finished = [(finished_state(rng, n), day) for n, day in enumerate(days, 1)]
+        working = [(StepState.IN_PROGRESS, SNAPSHOT)]
+        return finished + working + [(StepState.NOT_STARTED, None)] * (len(STEPS) - len(days) - 1)
+    return [(StepState.NOT_STARTED, None)] * len(STEPS)
+
+
+def finished_state(rng: random.Random, number: int) -> str:
+    """Return the state of a finished step: done, or now and then not applicable (not step 40)."""
+    if number < len(STEPS) and rng.random() < 0.03:
+        return StepState.NOT_APPLICABLE
+    return StepState.DONE
 
 
 def sorted_days(rng, first: date, last: date, count: int, *, end_included=False) -> list[date]:

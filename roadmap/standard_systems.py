@@ -2,6 +2,8 @@
 
 from typing import NamedTuple
 
+from roadmap.language import localized
+
 
 class NumberedName(NamedTuple):
     """An item of a standard list: its number and its name in Japanese and English."""
@@ -12,9 +14,7 @@ class NumberedName(NamedTuple):
 
     def name(self, language=None):
         """Return the name in the given language."""
-        if language and language.startswith("en"):
-            return self.name_en
-        return self.name_ja
+        return localized(self, "name", language)
 
 
 BusinessSystem = NumberedName

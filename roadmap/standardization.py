@@ -1,22 +1,22 @@
 """The municipal standardization programme as data: its bodies, milestones, re-plans and steps.
 
-Every local government (47 prefectures and the 1,741 municipalities of ``data/prefectures.tsv``)
-migrates its standard business systems — municipalities all 20, prefectures 15 and 16 — by the
-programme deadline 「原則2025年度までに」. A seeded share of bodies and systems moved to the end of
-FY2030 by the official re-plan for hard-to-migrate systems (移行困難システム), in the proportion of
-the December 2025 survey (743 bodies, 5,009 systems). Each milestone is tracked through the 40
-standard ``STEPS``.
-
-The bodies and their codes are the facts of ``roadmap.local_governments``; the seeded statuses,
-re-plans and step dates are drawn by ``roadmap.seeding``; this module writes them.
+Every local government (the 47 prefectures and 1,741 municipalities of ``data/bodies.tsv``,
+with their official codes and names; see ``roadmap.bodies``) migrates its standard business
+systems — municipalities all 20, prefectures 15 and 16 — by the programme deadline
+「原則2025年度までに」. A seeded share of bodies and systems moved to the end of FY2030 by the
+official re-plan for hard-to-migrate systems (移行困難システム), in the proportion of the
+December 2025 survey (743 bodies, 5,009 systems). Each milestone is tracked through the 40
+standard ``STEPS``; the statuses and step states are synthetic, seeded, on the real bodies:
+``roadmap.seeding`` draws them, this module writes them.
 
 ``generate`` writes all of it with bulk inserts and set-based updates and can be run again: it
 only adds what is missing (organizations by code, milestones by ref, one re-plan revision per
-milestone, steps for milestones that have none).
+milestone, steps for milestones that have none) and recounts the systems' progress.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,8 +30,9 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
+from roadmap import bodies as code_list
 from roadmap import periods
-from roadmap.local_governments import Body, load_prefectures, programme_bodies
+from roadmap.bodies import Body, programme_bodies
 from roadmap.models import (
     DeadlineRevision,
     Initiative,
@@ -41,6 +42,8 @@ from roadmap.models import (
     Plan,
     Step,
 )
+from roadmap.programme.models import Designation
+from roadmap.programme.steps import recount_all
 from roadmap.seeding import REF_PREFIX, Spec, programme_specs, step_dates
 from roadmap.services.milestones import window_fields
 from roadmap.standard_systems import STANDARD_SYSTEMS
@@ -94,11 +97,13 @@ def generate(
 ) -> Report:
     """Write the programme's bodies, milestones, re-plans (and owners, steps) where missing."""
     report = Report()
-    prefectures = load_prefectures()[:limit_prefectures]
-    bodies = programme_bodies(prefectures, max_municipalities=max_municipalities)
+    records = code_list.read_bodies()
+    bodies = programme_bodies(
+        records, limit_prefectures=limit_prefectures, max_municipalities=max_municipalities
+    )
     specs = programme_specs(bodies, seed=seed)
     with timed(report, "organizations"):
-        org_ids = ensure_organizations(bodies, report)
+        org_ids = ensure_organizations(bodies, records, report)
     if owners:
         with timed(report, "owners"):
             ensure_owners(bodies, org_ids, report)
@@ -106,9 +111,12 @@ def generate(
         ensure_milestones(specs, org_ids, report, batch_size=batch_size)
     with timed(report, "re-plans"):
         ensure_replans(specs, report, batch_size=batch_size)
+        ensure_designations(seed, report)
     if steps:
         with timed(report, "steps"):
             ensure_steps(seed, report, batch_size=batch_size)
+    with timed(report, "progress"):
+        recount_all()
     with timed(report, "statistics"):
         refresh_statistics()
     return report
@@ -131,34 +139,16 @@ def timed(report: Report, name: str) -> Iterator[None]:
     report.elapsed[name] = time.perf_counter() - started
 
 
-def ensure_organizations(bodies: list[Body], report: Report) -> dict[str, int]:
-    """Create the bodies missing by code, prefectures first; return their ids by code."""
-    existing = dict(
-        Organization.objects.filter(code__in=[b.code for b in bodies]).values_list("code", "pk")
-    )
-    created = 0
-    for kind in (Organization.Kind.PREFECTURE, Organization.Kind.MUNICIPALITY):
-        new = [
-            Organization(
-                code=b.code,
-                name_ja=b.name_ja,
-                name_en=b.name_en,
-                kind=b.kind,
-                parent_id=existing.get(b.parent_code),
-            )
-            for b in bodies
-            if b.kind == kind and b.code not in existing
-        ]
-        Organization.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        existing = dict(
-            Organization.objects.filter(code__in=[b.code for b in bodies]).values_list(
-                "code", "pk"
-            )
-        )
-        created += len(new)
-    report.created["organizations"] = created
-    report.totals["organizations"] = len(existing)
-    return existing
+def ensure_organizations(
+    bodies: list[Body], records: list[code_list.BodyRecord], report: Report
+) -> dict[str, int]:
+    """Load the programme's bodies from the code list by code; return their ids by code."""
+    wanted = {body.code for body in bodies}
+    loaded = code_list.load_bodies([r for r in records if r.code in wanted])
+    ids = dict(Organization.objects.filter(code__in=wanted).values_list("code", "pk"))
+    report.created["organizations"] = loaded["created"]
+    report.totals["organizations"] = len(ids)
+    return ids
 
 
 def ensure_owners(bodies: list[Body], org_ids: dict[str, int], report: Report) -> None:
@@ -306,6 +296,36 @@ def replan_batch(pending: list[tuple], window: periods.Window) -> None:
     )
 
 
+# The reasons of the systems designated as of 2025-07-31, in their published proportions.
+DESIGNATION_WEIGHTS = {1: 45, 2: 196, 3: 184, 4: 3345}
+
+
+def ensure_designations(seed: int, report: Report) -> None:
+    """Record each re-planned system as designated for special support, with a seeded reason."""
+    rng = random.Random(f"{seed}:designations")
+    revisions = (
+        DeadlineRevision.objects.filter(kind=DeadlineRevision.Kind.REPLAN, reason=REPLAN_REASON)
+        .exclude(Exists(Designation.objects.filter(milestone=OuterRef("milestone"))))
+        .order_by("milestone_id")
+        .values_list("pk", "milestone_id")
+    )
+    reasons, weights = list(DESIGNATION_WEIGHTS), list(DESIGNATION_WEIGHTS.values())
+    new = [
+        Designation(
+            milestone_id=milestone,
+            reason=rng.choices(reasons, weights)[0],
+            phrase=REPLAN_PHRASE,
+            basis=REPLAN_REASON,
+            revision_id=revision,
+            decided_at=REPLAN_DECIDED_AT,
+        )
+        for revision, milestone in revisions
+    ]
+    Designation.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    report.created["designations"] = len(new)
+    report.totals["designations"] = Designation.objects.count()
+
+
 def ensure_steps(seed: int, report: Report, *, batch_size: int) -> None:
     """Create the 40 steps of every programme milestone that has none yet."""
     without = (
@@ -325,17 +345,18 @@ def ensure_steps(seed: int, report: Report, *, batch_size: int) -> None:
 
 
 def step_rows(milestones: Iterable[tuple], seed: int) -> Iterator[tuple]:
-    """Yield (milestone id, step number, completed on) for each step of ``milestones``."""
+    """Yield (milestone id, step number, state, changed on) for each step of ``milestones``."""
     for pk, ref, status, completed_on in milestones:
-        for number, day in enumerate(step_dates(ref, status, completed_on, seed=seed), 1):
-            yield pk, number, day
+        steps = step_dates(ref, status, completed_on, seed=seed)
+        for number, (state, day) in enumerate(steps, 1):
+            yield pk, number, state, day
 
 
 def insert_steps(rows: list[tuple]) -> None:
     """Insert step rows: COPY on PostgreSQL, batched INSERTs elsewhere."""
     if connection.vendor != "postgresql":
         Step.objects.bulk_create(
-            [Step(milestone_id=pk, number=n, completed_on=d) for pk, n, d in rows],
+            [Step(milestone_id=pk, number=n, state=s, changed_on=d) for pk, n, s, d in rows],
             batch_size=BATCH_SIZE,
         )
         return
@@ -343,7 +364,7 @@ def insert_steps(rows: list[tuple]) -> None:
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(
-            f"COPY {table} (milestone_id, number, completed_on) FROM STDIN"
+            f"COPY {table} (milestone_id, number, state, changed_on) FROM STDIN"
         ) as copy,
     ):
         for row in rows:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, pages
+from roadmap.views import account, feeds, pages, programme
 
 app_name = "roadmap"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("milestones.ics", feeds.ics, name="ics"),
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
+    # The standardization programme: rates live or as of a snapshot, and the owners' report.
+    path("programme/", programme.overview, name="programme"),
+    path("programme/bodies.csv", programme.bodies_csv, name="programme_csv"),
+    path("programme/<str:code>/", programme.body_page, name="programme_body"),
+    path("programme/<str:code>/report/", programme.report, name="programme_report"),
+    path("api/programme/", programme.api_programme, name="api_programme"),
+    path("api/programme/bodies/<str:code>/", programme.api_body, name="api_programme_body"),
     # Signed-in user's notifications and settings.
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from roadmap.local_governments import municipality_code
 from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
+from roadmap.programme.models import Designation, SystemProgress
 from roadmap.standardization import REPLAN_REASON, generate
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,11 @@ SMALL = {"limit_prefectures": 2, "max_municipalities": 3}
 
 def test_generate_creates_bodies_under_their_prefectures():
     generate(**SMALL)
-    municipality = Organization.objects.get(code=municipality_code("02", 1))
+    municipality = Organization.objects.get(code="022012")
+    assert (municipality.name_ja, municipality.name_kana) == ("青森市", "あおもりし")
     assert municipality.kind == Organization.Kind.MUNICIPALITY
     assert municipality.parent.name_ja == "青森県"
+    assert municipality.parent.code == "020001"
     assert Organization.objects.filter(kind=Organization.Kind.PREFECTURE).count() == 2
 
 
@@ -54,7 +56,7 @@ def test_generated_milestones_have_a_first_history_record():
 
 def test_running_generate_twice_adds_nothing():
     generate(**SMALL, steps=True, owners=True)
-    counts = [Organization, Milestone, DeadlineRevision, Step, Membership]
+    counts = [Organization, Milestone, DeadlineRevision, Step, Membership, Designation]
     before = [model.objects.count() for model in counts]
     report = generate(**SMALL, steps=True, owners=True)
     assert [model.objects.count() for model in counts] == before
@@ -63,7 +65,7 @@ def test_running_generate_twice_adds_nothing():
 
 def test_generate_gives_each_body_an_owner_with_an_address():
     generate(**SMALL, owners=True)
-    body = Organization.objects.get(code="01")
+    body = Organization.objects.get(code="010006")
     owner = get_user_model().objects.get(memberships__organization=body)
     assert owner.email and owner.is_staff
     assert owner.memberships.get().role == Membership.Role.OWNER
@@ -73,18 +75,20 @@ def test_steps_follow_the_milestone_status():
     generate(**SMALL, steps=True)
     done = Milestone.objects.filter(status=Milestone.Status.DONE).first()
     planned = Milestone.objects.filter(status=Milestone.Status.PLANNED).first()
-    done_days = list(done.steps.values_list("completed_on", flat=True))
+    done_days = list(done.steps.values_list("changed_on", flat=True))
     assert len(done_days) == 40
     assert done_days == sorted(done_days)
     assert done_days[-1] == done.completed_on
-    assert not planned.steps.filter(completed_on__isnull=False).exists()
+    assert not done.steps.exclude(state__in=["done", "not_applicable"]).exists()
+    assert not planned.steps.exclude(state="not_started").exists()
 
 
 def test_in_progress_milestones_have_some_but_not_all_steps_done():
     generate(**SMALL, steps=True)
     for milestone in Milestone.objects.filter(status=Milestone.Status.IN_PROGRESS)[:10]:
-        done = milestone.steps.filter(completed_on__isnull=False).count()
+        done = milestone.steps.filter(state__in=["done", "not_applicable"]).count()
         assert 0 < done < 40
+        assert milestone.steps.filter(state="in_progress").count() == 1
 
 
 def test_command_prints_counts_and_elapsed_time(capsys):
@@ -97,3 +101,29 @@ def test_command_prints_counts_and_elapsed_time(capsys):
 def test_command_rejects_a_zero_prefecture_limit():
     with pytest.raises(CommandError, match="--prefectures must be at least 1"):
         call_command("generate_standardization", "--prefectures=0")
+
+
+def test_generate_counts_each_systems_steps_by_state():
+    generate(**SMALL, steps=True)
+    assert SystemProgress.objects.count() == Milestone.objects.count()
+    milestone = Milestone.objects.filter(status=Milestone.Status.IN_PROGRESS).first()
+    progress = milestone.progress
+    complete = milestone.steps.filter(state__in=["done", "not_applicable"]).count()
+    assert progress.done + progress.not_applicable == complete
+    assert (progress.in_progress, progress.body_id, progress.system) == (
+        1,
+        milestone.owner_id,
+        milestone.business_system,
+    )
+    total = progress.done + progress.in_progress + progress.not_started + progress.not_applicable
+    assert total == 40
+
+
+def test_replanned_systems_are_designated_with_a_reason():
+    generate(**SMALL)
+    replans = DeadlineRevision.objects.filter(reason=REPLAN_REASON)
+    designations = Designation.objects.all()
+    assert designations.count() == replans.count() > 0
+    designation = designations.first()
+    assert designation.revision.milestone_id == designation.milestone_id
+    assert designation.reason in (1, 2, 3, 4)

@@ -13,3 +13,6 @@ deadline only ever changes through "Revise deadline", which records a reason.
 """
 
 from roadmap.admin import milestones, records  # noqa: F401 (registers the admins)
+
+# The programme's records register themselves with the admin site.
+from roadmap.programme import admin as programme_admin  # noqa: F401

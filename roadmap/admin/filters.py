@@ -5,7 +5,7 @@ from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from roadmap import language, periods
-from roadmap.models import Organization
+from roadmap.models import Organization, Step
 from roadmap.standard_steps import STEPS
 
 
@@ -91,7 +91,10 @@ class StepNumberFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         # The standard steps, not a DISTINCT over 1.4 million rows.
         reader = language.current()
-        return [(str(step.number), f"{step.number} {step.name(reader)}") for step in STEPS]
+        return [
+            (str(step.number), f"{step.number} {step.work_item} {step.name(reader)}")
+            for step in STEPS
+        ]
 
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
@@ -99,9 +102,14 @@ class StepNumberFilter(admin.SimpleListFilter):
         return queryset.filter(number=int(self.value()))
 
 
-class StepCompletedFilter(YesNoFilter):
-    title = _("completed")
-    parameter_name = "completed"
+class StepStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
 
-    def filter(self, queryset, yes):
-        return queryset.filter(completed_on__isnull=not yes)
+    def lookups(self, request, model_admin):
+        return Step.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Step.State.values:
+            return queryset.filter(state=self.value())
+        return queryset

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.admin.access import MemberAccess, ReadOnlyRecords, is_member, refuse_milestones
-from roadmap.admin.filters import StepCompletedFilter, StepNumberFilter
+from roadmap.admin.filters import StepNumberFilter, StepStateFilter
 from roadmap.models import (
     DeadlineRevision,
     DietSession,
@@ -30,7 +30,7 @@ class OrganizationAdmin(MemberAccess, admin.ModelAdmin):
     list_display = ["code", "name_ja", "name_en", "kind", "parent"]
     list_select_related = ["parent"]
     list_filter = ["kind"]
-    search_fields = ["code", "name_ja", "name_en"]
+    search_fields = ["code", "name_ja", "name_en", "name_kana"]
     raw_id_fields = ["parent"]
     inlines = [MembershipInline]
 
@@ -63,12 +63,12 @@ class DietSessionAdmin(MemberAccess, admin.ModelAdmin):
 class StepAdmin(ReadOnlyRecords, admin.ModelAdmin):
     """The standard steps of the milestones the user may see, read-only.
 
-    Steps are written by the programme's loader; no one edits them here.
+    Steps are written by the owners' report screen and the monthly import; no one edits them here.
     """
 
-    list_display = ["milestone", "milestone_owner", "number", "completed_on"]
+    list_display = ["milestone", "milestone_owner", "number", "state", "changed_on"]
     list_select_related = ["milestone__owner"]
-    list_filter = [StepNumberFilter, StepCompletedFilter]
+    list_filter = [StepNumberFilter, StepStateFilter]
     search_fields = ["=milestone__ref", "=milestone__owner__code"]
     # The unique (milestone, number) index: a page is read off it, never sorted.
     ordering = ["milestone_id", "number"]

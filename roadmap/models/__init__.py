@@ -13,11 +13,28 @@ from roadmap.models.organizations import (
     OrganizationQuerySet,
 )
 from roadmap.models.plans import DietSession, DietSessionQuerySet, Initiative, Plan, Titled
-from roadmap.models.records import DeadlineRevision, MilestoneRecordQuerySet, StatusComment, Step
+from roadmap.models.records import (
+    DeadlineRevision,
+    MilestoneRecordQuerySet,
+    StatusComment,
+    Step,
+    StepState,
+)
+
+# The programme's reporting models live in their own module; importing them here registers them.
+from roadmap.programme.models import (
+    Designation,
+    ProgressSnapshot,
+    SnapshotRow,
+    StepChange,
+    SystemMinistry,
+    SystemProgress,
+)
 
 __all__ = [
     "BelongingQuerySet",
     "DeadlineRevision",
+    "Designation",
     "DietSession",
     "DietSessionQuerySet",
     "Initiative",
@@ -30,8 +47,14 @@ __all__ = [
     "Organization",
     "OrganizationQuerySet",
     "Plan",
+    "ProgressSnapshot",
+    "SnapshotRow",
     "StatusComment",
     "Step",
+    "StepChange",
+    "StepState",
+    "SystemMinistry",
+    "SystemProgress",
     "Titled",
     "UserPreference",
 ]

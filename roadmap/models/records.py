@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from roadmap.models.milestones import Milestone
 from roadmap.models.organizations import BelongingQuerySet
@@ -79,12 +80,34 @@ class StatusComment(models.Model):
         return f"{self.old_status} → {self.new_status}: {self.comment[:40]}"
 
 
+class StepState(models.TextChoices):
+    """The state a body reports for one standard step (the ministry's four labels)."""
+
+    DONE = "done", pgettext_lazy("step state", "Done")
+    IN_PROGRESS = "in_progress", pgettext_lazy("step state", "In progress")
+    NOT_STARTED = "not_started", pgettext_lazy("step state", "Not started")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("step state", "Not applicable")
+
+
 class Step(models.Model):
     """One of the standard steps through which a migration milestone is tracked."""
 
+    State = StepState
+
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="steps")
     number = models.PositiveSmallIntegerField(_("step"))
-    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=14, choices=StepState.choices, default=StepState.NOT_STARTED
+    )
+    changed_on = models.DateField(_("changed on"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = MilestoneRecordQuerySet.as_manager()
 
@@ -98,3 +121,8 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.milestone_id}#{self.number}"
+
+    @property
+    def is_complete(self):
+        """Say whether the step counts as complete: done or not applicable."""
+        return self.state in (StepState.DONE, StepState.NOT_APPLICABLE)

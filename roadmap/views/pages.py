@@ -11,6 +11,7 @@ from roadmap import dashboard as figures
 from roadmap import language, standard_steps
 from roadmap.filters import PageNotFound, filter_milestones, paginate
 from roadmap.models import Milestone, Organization
+from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.reading import html_answer, milestones, reading_view
 
@@ -147,6 +148,7 @@ def dashboard(request):
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
             "systems": figures.progress_by_system(selected),
+            "designated": programme_rates.designations(),
             "language": language.current(),
         },
     )
