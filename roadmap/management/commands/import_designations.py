@@ -2,11 +2,9 @@
 
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from roadmap.imports import ImportRejected
-from roadmap.management.commands.import_milestones import Command as ImportMilestones
+from roadmap.management.arguments import add_import_arguments, importing_user, run_import
 from roadmap.programme.designations import import_designations
 
 
@@ -18,23 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="CSV (UTF-8, BOM optional) or XLSX file.")
-        parser.add_argument("--user", help="Import as this user.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check the file and report; write nothing."
-        )
+        add_import_arguments(parser, user_help="Import as this user.")
 
     def handle(self, *args, file, user, dry_run, **options):
-        importer = ImportMilestones.user(self, user)
-        try:
-            result = import_designations(file, user=importer, dry_run=dry_run)
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-        except PermissionDenied as error:
-            raise CommandError(f"Nothing was imported: {error}") from None
-        except ImportRejected as rejected:
-            problems = "\n".join(f"  {file}, {error}" for error in rejected.errors)
-            raise CommandError(
-                f"Nothing was imported: {len(rejected.errors)} problem(s) in {file}.\n{problems}"
-            ) from None
+        importer = importing_user(user)
+        result = run_import(
+            file, lambda: import_designations(file, user=importer, dry_run=dry_run)
+        )
         verb = "would change" if dry_run else "changed"
         self.stdout.write(f"{result['rows']:,} rows read: {verb} {result['changed']:,}.")
