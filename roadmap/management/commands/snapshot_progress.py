@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from roadmap.management.commands.send_notifications import parse_as_of
+from roadmap.management.arguments import parse_day
 from roadmap.programme.snapshots import last_month_end, take_snapshot
 
 
@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="The day, YYYY-MM-DD.")
 
     def handle(self, *args, **options):
-        day = parse_as_of(options["as_of"]) if options["as_of"] else None
-        day = day or last_month_end(timezone.localdate())
+        as_of = options["as_of"]
+        day = parse_day(as_of, option="--as-of") if as_of else last_month_end(timezone.localdate())
         try:
             snapshot, created = take_snapshot(as_of=day)
         except ValidationError as error:
