@@ -395,6 +395,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
             kind=data["kind"],
             source_text=data["source_text"],
             status=data["status"],
+            anchor=data.get("anchor"),
             user=request.user,
         )
 
@@ -739,6 +740,7 @@ class NotificationAdmin(ReadOnlyForMembers, admin.ModelAdmin):
     list_display = [
         "recipient",
         "milestone",
+        "measurement",
         "kind",
         "deadline",
         "lead",
@@ -747,10 +749,20 @@ class NotificationAdmin(ReadOnlyForMembers, admin.ModelAdmin):
         "last_error",
         "sent_at",
     ]
-    list_select_related = ["milestone"]
+    list_select_related = ["milestone", "measurement__indicator"]
     list_filter = ["state", "kind"]
     search_fields = ["recipient"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        # About a milestone or an indicator measurement of the member's organizations.
+        mine = list(roles(request))
+        return queryset.filter(
+            Q(milestone__owner__in=mine) | Q(measurement__indicator__owner__in=mine)
+        )
 
 
 @admin.register(UserPreference)
@@ -782,3 +794,7 @@ class UserPreferenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# Registered here so that the admin's autodiscovery finds them.
+from roadmap import admin_indicators  # noqa: E402, F401

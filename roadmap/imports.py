@@ -1,7 +1,8 @@
 """Import milestones from a CSV file: every row is checked before anything is written.
 
 Columns (header on line 1, UTF-8 with or without BOM): ref, initiative, owner, title_ja,
-title_en, phrase, kind, status and, optionally, source_text. A file with one bad row is
+title_en, phrase, kind, status and, optionally, source_text and event (the code of the event a
+phrase such as 「10年を経過する前から」 counts from). A file with one bad row is
 rejected whole; each error names its line in the file, the column and the reason. A ref that
 exists already updates that milestone's titles, source wording and status; its phrase, kind,
 owner and initiative must stay as they are, because a deadline changes only through a revision
@@ -19,6 +20,7 @@ from django.db import transaction
 
 from roadmap.models import (
     DietSession,
+    EventDate,
     Initiative,
     Membership,
     Milestone,
@@ -44,8 +46,9 @@ COLUMNS = (
     "kind",
     "status",
     "source_text",
+    "event",
 )
-OPTIONAL_COLUMNS = {"source_text"}
+OPTIONAL_COLUMNS = {"source_text", "event"}
 REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
 MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
 HEADER_LINE = 1
@@ -90,6 +93,7 @@ class _Row:
     initiative: Initiative | None = None
     owner: Organization | None = None
     existing: Milestone | None = None
+    anchor: EventDate | None = None
 
 
 def import_milestones(
@@ -167,12 +171,26 @@ def _check_rows(rows: list[_Row], header: list[str], plan: Plan, user) -> list[R
         [r.values["ref"] for r in rows], field_name="ref"
     )
     sessions = DietSession.objects.for_resolver()
+    events = EventDate.objects.all()
+    by_code = {event.code: event for event in events}
+    resolver_events = [event.as_resolver_event() for event in events]
     first_line = {}
     for row in rows:
         row.initiative = initiatives.get(row.values["initiative"])
         row.owner = owners.get(row.values["owner"])
         row.existing = existing.get(row.values["ref"])
-        errors += _check_row(row, plan, sessions, first_line)
+        row.anchor = by_code.get(row.values["event"])
+        if row.values["event"] and row.anchor is None:
+            known = ", ".join(by_code) or "none"
+            errors.append(
+                RowError(
+                    row.line,
+                    "event",
+                    f"no event has the code {row.values['event']!r}; known: {known}.",
+                )
+            )
+            continue
+        errors += _check_row(row, plan, (sessions, resolver_events), first_line)
     return errors + _check_ownership(rows, user)
 
 
@@ -183,12 +201,14 @@ def _named_values(row: _Row, header: list[str]) -> list[RowError]:
         return [RowError(row.line, None, f"has {count} fields but the header has {len(header)}.")]
     row.values = {name: row.values[i].strip() for i, name in enumerate(header)}
     row.values.setdefault("source_text", "")
+    row.values.setdefault("event", "")
     return []
 
 
-def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowError]:
-    """Return the problems of one row."""
+def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[RowError]:
+    """Return the problems of one row; ``known_dates`` are the Diet sessions and events."""
     values, errors = row.values, []
+    sessions, events = known_dates
 
     def error(column, message):
         errors.append(RowError(row.line, column, message))
@@ -218,7 +238,13 @@ def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowErr
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
     try:
-        resolve_window(values["phrase"], reference=plan.decided_on, diet_sessions=sessions)
+        resolve_window(
+            values["phrase"],
+            reference=plan.decided_on,
+            diet_sessions=sessions,
+            events=events,
+            anchor=row.anchor,
+        )
     except ValidationError as problem:
         error("phrase", " ".join(problem.messages))
     if row.existing is not None:
@@ -331,6 +357,7 @@ def _create(row: _Row, user) -> Milestone:
         kind=values["kind"],
         source_text=values["source_text"],
         status=values["status"] or Milestone.Status.PLANNED,
+        anchor=row.anchor,
         user=user,
     )
 

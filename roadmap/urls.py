@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, pages
+from roadmap.views import account, feeds, indicators, pages
 
 app_name = "roadmap"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("milestones.ics", feeds.ics, name="ics"),
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
+    path("indicators.csv", indicators.csv_indicators, name="indicators_csv"),
+    path("api/indicators/", indicators.api_indicators, name="api_indicators"),
     # Signed-in user's notifications and settings.
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),

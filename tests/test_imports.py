@@ -126,7 +126,7 @@ def test_missing_and_unknown_columns_are_named_on_line_one():
         "line 1, column title_ja: this column is missing from the header.",
         "line 1, column title_en: this column is missing from the header.",
         "line 1, column title: unknown column; expected ref, initiative, owner, title_ja, "
-        "title_en, phrase, kind, status, source_text.",
+        "title_en, phrase, kind, status, source_text, event.",
     ]
 
 
@@ -193,3 +193,26 @@ def test_the_command_dry_run_writes_nothing(tmp_path, capsys):
     call_command("import_milestones", str(path), "--dry-run")
     assert capsys.readouterr().out == "Would create 1, would update 0, left 0 unchanged.\n"
     assert not Milestone.objects.exists()
+
+
+def test_a_phrase_counted_from_an_event_names_the_event_in_its_own_column():
+    header = HEADER.replace("\n", ",event\n")
+    row = "review,5.4.1.3,digital,在り方の検討,,10年を経過する前から,start,,,"
+    row += "digital-agency-established\n"
+    import_milestones(csv_file(header + row))
+    review = Milestone.objects.get(ref="review")
+    assert (review.anchor.code, review.deadline) == (
+        "digital-agency-established",
+        date(2031, 8, 31),
+    )
+
+
+def test_a_phrase_counted_from_no_known_event_is_refused_with_its_line():
+    header = HEADER.replace("\n", ",event\n")
+    row = "review,5.4.1.3,digital,在り方の検討,,10年を経過する前から,start,,,\n"
+    unknown = row.replace(",\n", ",moon-landing\n")
+    assert rejected(header + row)[0].startswith("line 2, column phrase: 「10年を経過する前から」")
+    assert rejected(header + unknown) == [
+        "line 2, column event: no event has the code 'moon-landing'; "
+        "known: digital-agency-established."
+    ]

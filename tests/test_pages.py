@@ -16,8 +16,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TIMELINE_QUERIES = 3  # count, page of milestones, owner suggestions
-# milestone, revisions, their users, comments, authors, steps, history, owners
-MILESTONE_QUERIES = 8
+# milestone, revisions, their users, comments, authors, steps, history, owners, indicators
+# (their measurements: one more when there are any)
+MILESTONE_QUERIES = 9
 
 
 def text(response):

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roadmap import dashboard as figures
-from roadmap import periods, standard_steps
+from roadmap import periods, standard_steps, standardization
 from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Milestone, Organization
+from roadmap.models import Indicator, Milestone, Organization
 from roadmap.timeline import Axis, group_rows
+from roadmap.views.indicators import IndicatorFilter, indicator_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
 PER_PAGE = 100
@@ -57,7 +58,9 @@ def timeline(request):
 def milestone_detail(request, pk):
     """Show one milestone: wording, reading, migration steps, revisions, comments, history."""
     milestone = (
-        Milestone.objects.select_related("owner", "initiative__plan", "rag_assessed_by")
+        Milestone.objects.select_related(
+            "owner", "initiative__plan", "rag_assessed_by", "anchor", "series"
+        )
         .prefetch_related("revisions__decided_by", "comments__author", "steps")
         .filter(pk=pk)
         .first()
@@ -74,6 +77,11 @@ def milestone_detail(request, pk):
             "rule_explanation": rule_explanation(milestone.rule, current),
             "history": history_entries(milestone),
             "steps": standard_steps.progress(milestone.steps.all(), current),
+            "indicators": indicator_rows(
+                Indicator.objects.filter(initiative=milestone.initiative_id),
+                as_of=timezone.localdate(),
+                current_language=current,
+            ),
             "today": timezone.localdate(),
         },
     )
@@ -144,6 +152,12 @@ def dashboard(request):
     selected = filterset.qs.order_by()
     owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
     prefectures = figures.progress_by_prefecture(selected)
+    chosen = filterset.form.cleaned_data
+    indicators = Indicator.objects.all()
+    if chosen.get("owner"):
+        indicators = indicators.filter(owner=chosen["owner"])
+    if chosen.get("area"):
+        indicators = IndicatorFilter().filter_area(indicators, "area", chosen["area"])
     return render(
         request,
         "roadmap/dashboard.html",
@@ -155,6 +169,13 @@ def dashboard(request):
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
             "systems": figures.progress_by_system(selected),
+            "indicators": indicator_rows(
+                indicators, as_of=timezone.localdate(), current_language=language()
+            ),
+            "scope": {
+                "official": f"{standardization.OFFICIAL_SYSTEM_COUNT:,}",
+                "generated": f"{standardization.GENERATED_SYSTEM_COUNT:,}",
+            },
             "language": language(),
         },
     )

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from roadmap.models import Plan
+from roadmap.services.recurring import create_occurrences
 from roadmap.services.scheduler import flag_overdue
 
 PLAN_FIXTURE = settings.BASE_DIR / "fixtures" / "plan_2024.json"
@@ -23,6 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.load_plan()
         self.create_admin()
+        created = create_occurrences(as_of=timezone.localdate())["created"]
+        self.stdout.write(f"Recurring commitments: {created} yearly milestones created.")
         counts = flag_overdue(as_of=timezone.localdate())
         self.stdout.write(f"Overdue today: {counts['flagged']} newly flagged.")
 

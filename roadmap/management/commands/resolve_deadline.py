@@ -5,7 +5,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from roadmap.models import Milestone
+from roadmap.models import EventDate, Milestone
 from roadmap.services.milestones import resolve_window
 from roadmap.tasks import run_date
 
@@ -24,9 +24,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--kind", choices=Milestone.Kind.values, default=Milestone.Kind.DEADLINE
         )
+        parser.add_argument(
+            "--event",
+            help="Code of the event a phrase such as 10年を経過する前から counts from "
+            "(digital-agency-established).",
+        )
 
-    def handle(self, *args, phrase, reference, kind, **options):
-        window = self.resolve(phrase, self.reference_date(reference))
+    def handle(self, *args, phrase, reference, kind, event, **options):
+        window = self.resolve(phrase, self.reference_date(reference), self.anchor(event))
         result = {
             "phrase": window.phrase,
             "start": iso(window.start),
@@ -44,11 +49,22 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error), returncode=USAGE_ERROR) from None
 
-    def resolve(self, phrase, reference):
+    def anchor(self, code):
+        if not code:
+            return None
+        event = EventDate.objects.filter(code=code).first()
+        if event is None:
+            known = ", ".join(EventDate.objects.values_list("code", flat=True)) or "none"
+            raise CommandError(
+                f"No event has the code {code!r}; known: {known}.", returncode=USAGE_ERROR
+            )
+        return event
+
+    def resolve(self, phrase, reference, anchor):
         if not phrase.strip():
             raise CommandError("The phrase is empty.", returncode=USAGE_ERROR)
         try:
-            return resolve_window(phrase, reference=reference)
+            return resolve_window(phrase, reference=reference, anchor=anchor)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages), returncode=USAGE_ERROR) from None
 
