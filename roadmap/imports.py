@@ -26,6 +26,7 @@ from roadmap.models import (
     Milestone,
     Organization,
     Plan,
+    RecurringCommitment,
 )
 from roadmap.services.milestones import (
     create_milestone,
@@ -33,6 +34,7 @@ from roadmap.services.milestones import (
     resolve_window,
     set_status,
 )
+from roadmap.services.recurring import create_series, is_recurrence
 
 security_log = logging.getLogger("roadmap.security")
 
@@ -52,6 +54,8 @@ OPTIONAL_COLUMNS = {"source_text", "event"}
 REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
 MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
 HEADER_LINE = 1
+# Room for 「-2025」 after a recurring commitment's ref in each year's milestone.
+MAX_SERIES_REF = RecurringCommitment._meta.get_field("ref").max_length
 _REVISE = (
     "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
 )
@@ -94,6 +98,9 @@ class _Row:
     owner: Organization | None = None
     existing: Milestone | None = None
     anchor: EventDate | None = None
+    existing_series: RecurringCommitment | None = None
+    # A phrase such as 「毎年度6月」 makes the row a recurring commitment, one milestone a year.
+    recurring: bool = False
 
 
 def import_milestones(
@@ -170,6 +177,7 @@ def _check_rows(rows: list[_Row], header: list[str], plan: Plan, user) -> list[R
     existing = Milestone.objects.select_related("owner", "initiative").in_bulk(
         [r.values["ref"] for r in rows], field_name="ref"
     )
+    series = RecurringCommitment.objects.in_bulk([r.values["ref"] for r in rows], field_name="ref")
     sessions = DietSession.objects.for_resolver()
     events = EventDate.objects.all()
     by_code = {event.code: event for event in events}
@@ -180,6 +188,7 @@ def _check_rows(rows: list[_Row], header: list[str], plan: Plan, user) -> list[R
         row.owner = owners.get(row.values["owner"])
         row.existing = existing.get(row.values["ref"])
         row.anchor = by_code.get(row.values["event"])
+        row.existing_series = series.get(row.values["ref"])
         if row.values["event"] and row.anchor is None:
             known = ", ".join(by_code) or "none"
             errors.append(
@@ -237,16 +246,20 @@ def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[Row
         error(
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
+    row.recurring = is_recurrence(values["phrase"])
     try:
-        resolve_window(
-            values["phrase"],
-            reference=plan.decided_on,
-            diet_sessions=sessions,
-            events=events,
-            anchor=row.anchor,
-        )
+        if not row.recurring:
+            resolve_window(
+                values["phrase"],
+                reference=plan.decided_on,
+                diet_sessions=sessions,
+                events=events,
+                anchor=row.anchor,
+            )
     except ValidationError as problem:
         error("phrase", " ".join(problem.messages))
+    if row.recurring and len(values["ref"]) > MAX_SERIES_REF:
+        error("ref", f"a yearly commitment's ref has at most {MAX_SERIES_REF} characters.")
     if row.existing is not None:
         errors += _check_existing(row)
     return errors
@@ -320,7 +333,9 @@ def _plan_changes(rows: list[_Row]) -> ImportResult:
     result = ImportResult(dry_run=True)
     for row in rows:
         ref = row.values["ref"]
-        if row.existing is None:
+        if row.recurring and row.existing is None:
+            (result.unchanged if row.existing_series else result.created).append(ref)
+        elif row.existing is None:
             result.created.append(ref)
         elif _changes(row):
             result.updated.append(ref)
@@ -334,7 +349,13 @@ def _apply(rows: list[_Row], user) -> ImportResult:
     """Create or update the milestones of the checked rows."""
     result = ImportResult()
     for row in rows:
-        if row.existing is None:
+        if row.recurring and row.existing is None:
+            if row.existing_series is None:
+                _create_series(row)
+                result.created.append(row.values["ref"])
+            else:
+                result.unchanged.append(row.values["ref"])
+        elif row.existing is None:
             _create(row, user)
             result.created.append(row.values["ref"])
         elif changes := _changes(row):
@@ -359,6 +380,20 @@ def _create(row: _Row, user) -> Milestone:
         status=values["status"] or Milestone.Status.PLANNED,
         anchor=row.anchor,
         user=user,
+    )
+
+
+def _create_series(row: _Row) -> RecurringCommitment:
+    values = row.values
+    return create_series(
+        initiative=row.initiative,
+        owner=row.owner,
+        ref=values["ref"],
+        title_ja=values["title_ja"],
+        title_en=values["title_en"],
+        phrase=values["phrase"],
+        kind=values["kind"],
+        source_text=values["source_text"],
     )
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from roadmap.imports import ImportRejected, import_milestones
-from roadmap.models import DeadlineRevision, Membership, Milestone
+from roadmap.models import DeadlineRevision, Membership, Milestone, RecurringCommitment
 from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +216,14 @@ def test_a_phrase_counted_from_no_known_event_is_refused_with_its_line():
         "line 2, column event: no event has the code 'moon-landing'; "
         "known: digital-agency-established."
     ]
+
+
+def test_a_yearly_phrase_imports_a_recurring_commitment_with_its_years():
+    row = "cycle,5.4.1.3,digital,重点分野,Priority areas,毎年度6月,deadline,,毎年、重点分野\n"
+    result = import_milestones(csv_file(HEADER + row))
+    assert result.created == ["cycle"]
+    series = RecurringCommitment.objects.get(ref="cycle")
+    assert (series.phrase, series.first_year) == ("毎年度6月", 2024)
+    first = Milestone.objects.get(ref="cycle-2024")
+    assert (first.series, first.phrase, first.deadline) == (series, "2024年6月", date(2024, 6, 30))
+    assert import_milestones(csv_file(HEADER + row)).unchanged == ["cycle"]

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from roadmap import periods
 from roadmap.models import Milestone, RecurringCommitment
@@ -16,6 +17,51 @@ from roadmap.services.milestones import create_milestone
 
 # Next year's occurrence exists from the first day of this one, so owners see it coming.
 YEARS_AHEAD = 1
+
+
+def is_recurrence(phrase: str) -> bool:
+    """Say whether ``phrase`` is a yearly recurrence such as 「毎年度6月」."""
+    try:
+        periods.occurrence_phrase(phrase, 2000)
+    except periods.PhraseError:
+        return False
+    return True
+
+
+@transaction.atomic
+def create_series(
+    *,
+    initiative,
+    owner,
+    ref: str,
+    title_ja: str,
+    title_en: str,
+    phrase: str,
+    kind: str,
+    source_text: str = "",
+    first_year: int | None = None,
+    as_of: date | None = None,
+) -> RecurringCommitment:
+    """Create a recurring commitment and its occurrences up to next year.
+
+    Its first year is by default the year of the plan's decision.
+    """
+    check_recurrence(phrase)
+    series = RecurringCommitment(
+        initiative=initiative,
+        owner=owner,
+        ref=ref,
+        title_ja=title_ja,
+        title_en=title_en,
+        phrase=phrase,
+        kind=kind,
+        source_text=source_text,
+        first_year=first_year or periods.occurrence_year(phrase, initiative.plan.decided_on),
+    )
+    series.full_clean()
+    series.save()
+    _create_missing(series, as_of=as_of or timezone.localdate())
+    return series
 
 
 def check_recurrence(phrase: str) -> None:

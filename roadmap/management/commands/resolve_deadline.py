@@ -5,8 +5,10 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from roadmap import periods
 from roadmap.models import EventDate, Milestone
 from roadmap.services.milestones import resolve_window
+from roadmap.services.recurring import is_recurrence
 from roadmap.tasks import run_date
 
 USAGE_ERROR = 2
@@ -31,8 +33,27 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, phrase, reference, kind, event, **options):
-        window = self.resolve(phrase, self.reference_date(reference), self.anchor(event))
-        result = {
+        day = self.reference_date(reference)
+        if is_recurrence(phrase):
+            # A yearly recurrence: the occurrences of the reference date's year and the next.
+            first = periods.occurrence_year(phrase, day)
+            result = {
+                "phrase": phrase,
+                "recurrence": True,
+                "occurrences": [
+                    {"year": year}
+                    | self.reading(
+                        self.resolve(periods.occurrence_phrase(phrase, year), day, None), kind
+                    )
+                    for year in (first, first + 1)
+                ],
+            }
+        else:
+            result = self.reading(self.resolve(phrase, day, self.anchor(event)), kind)
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def reading(self, window, kind):
+        return {
             "phrase": window.phrase,
             "start": iso(window.start),
             "end": iso(window.end),
@@ -41,7 +62,6 @@ class Command(BaseCommand):
             "soft": window.soft,
             "rule": window.rule,
         }
-        self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def reference_date(self, text):
         try:
