@@ -218,3 +218,9 @@ def test_the_annual_priority_area_cycle_is_a_recurring_commitment(plan):
     series = RecurringCommitment.objects.get(ref="pp2024-priority-areas")
     assert series.phrase == "毎年" and series.phrase in series.source_text
     assert series.source_text.startswith("毎年、重点分野を定めて") and series.source_text in SOURCE
+
+
+def test_the_designated_fields_are_kept_with_their_numbers_as_written(plan):
+    m = Milestone.objects.get(ref="pp2024-quasi-public-fields")
+    assert "の8分野を引き続き指定する" in m.source_text and "の2分野についても" in m.source_text
+    assert (m.phrase, m.deadline, m.initiative.number) == ("引き続き", None, "5.4.2")
