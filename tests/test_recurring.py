@@ -1,10 +1,12 @@
 """Recurring commitments: each year's occurrence created ahead of time, once."""
 
+import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 
 from roadmap import periods
 from roadmap.models import Milestone, RecurringCommitment
@@ -107,3 +109,25 @@ def test_the_plans_priority_area_cycle_gets_its_years_from_the_command(capsys):
         )
     )
     assert phrases == {2024: "2024年中", 2025: "2025年中", 2026: "2026年中", 2027: "2027年中"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_the_same_instant_create_each_year_once():
+    series()
+    start, results = threading.Barrier(2), []
+
+    def run():
+        try:
+            start.wait()
+            results.append(create_occurrences(as_of=TODAY)["created"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [0, 4]
+    assert Milestone.objects.count() == 4
