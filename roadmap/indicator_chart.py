@@ -44,13 +44,12 @@ def chart(*, baseline, target: Decimal, target_on: date | None, points, today: d
     if baseline and target_on:
         planned = f"{x(baseline.on)},{y(baseline.value)} {x(target_on)},{y(target)}"
     dots = [(x(point.on), y(point.value)) for point in points]
+    # The measured line starts from the baseline, which is drawn as no dot of its own.
+    line = [(x(point.on), y(point.value)) for point in known]
     return Chart(
         width=WIDTH,
         height=HEIGHT,
-        measured=" ".join(
-            f"{px},{py}"
-            for px, py in [*([(x(baseline.on), y(baseline.value))] if baseline else []), *dots]
-        ),
+        measured=" ".join(f"{px},{py}" for px, py in line),
         planned=planned,
         target_y=y(target),
         today_x=x(today) if first <= today <= last else None,
