@@ -24,7 +24,7 @@ class Chart:
 def chart(*, baseline, target: Decimal, target_on: date | None, points, today: date):
     """Return the chart of an indicator, or None when there is nothing to draw."""
     points = sorted(points, key=lambda point: point.on)
-    known = ([baseline] if baseline else []) + points
+    known = sorted(([baseline] if baseline else []) + points, key=lambda point: point.on)
     if not known:
         return None
     days = [point.on for point in known] + ([target_on] if target_on else [])
