@@ -178,3 +178,10 @@ def test_dashboard_costs_the_same_queries_whatever_the_number_of_milestones(
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/dashboard/")
     assert response.status_code == 200
+
+
+def test_the_programme_scope_is_stated_as_officially_counted_beside_the_generated_count(client):
+    page = text(client.get("/dashboard/?lang=en"))
+    assert "about 34,592 systems by the official count" in page
+    assert "This tracker holds 34,914" in page
+    assert "only the systems the bodies actually run" in page
