@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from roadmap.imports import ImportRejected
 from roadmap.measurement_imports import import_measurements
 from roadmap.models import Measurement
+from roadmap.xlsx import Sheet, workbook
 from tests.factories import IndicatorFactory, MeasurementFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_one_bad_row_rejects_the_file_naming_each_line_and_column(indicator):
     )
     assert rejected(text) == [
         "line 3, column indicator: no indicator has the ref 'nobody'.",
-        "line 3, column measured_on: write the day as YYYY-MM-DD, not '2025-13-01'.",
+        "line 3, column measured_on: '2025-13-01' is not a day of the calendar.",
         "line 3, column value: 'many' is not a number such as 1500 or 1,500.5.",
         "line 3, column source: say where the figure is published.",
         "line 4, column measured_on: staff on 2025-04-01 is also on line 2.",
@@ -100,3 +101,24 @@ def test_the_command_reports_what_it_recorded(indicator, tmp_path, capsys):
     call_command("import_measurements", str(path), "--dry-run")
     assert "Would record 1 measurements" in capsys.readouterr().out
     assert not Measurement.objects.exists()
+
+
+def test_a_workbook_is_read_by_the_same_rules_with_cells_named(indicator):
+    sheet = Sheet(
+        "測定値",
+        list(HEADER.strip().split(",")),
+        [10] * 4,
+        [
+            ["staff", date(2025, 4, 1), 1100, "組織定員"],
+            ["staff", "令和7年10月1日", "many", "組織定員"],
+        ],
+    )
+    with pytest.raises(ImportRejected) as error:
+        import_measurements(workbook([sheet]))
+    assert [str(e) for e in error.value.errors] == [
+        "sheet 測定値, cell C3 (value): 'many' is not a number such as 1500 or 1,500.5."
+    ]
+    sheet.rows[1][2] = 1150
+    result = import_measurements(workbook([sheet]))
+    assert result.created == ["staff@2025-04-01", "staff@2025-10-01"]
+    assert sorted(Measurement.objects.values_list("value", flat=True)) == [1100, 1150]

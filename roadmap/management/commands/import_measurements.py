@@ -1,4 +1,4 @@
-"""Import indicator measurements from a CSV file (see README, "Indicators")."""
+"""Import indicator measurements from a CSV file or workbook (see README, "Indicators")."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -8,10 +8,12 @@ from roadmap.measurement_imports import import_measurements
 
 
 class Command(BaseCommand):
-    help = "Record indicator measurements from a CSV file; one bad row rejects the whole file."
+    help = "Record indicator measurements from a CSV file or workbook; one bad row rejects it all."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV file, UTF-8 with or without BOM.")
+        parser.add_argument(
+            "file", help="CSV file (UTF-8, with or without BOM) or .xlsx workbook."
+        )
         parser.add_argument(
             "--user", help="Import as this user: only their organizations' indicators."
         )
