@@ -15,7 +15,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TIMELINE_QUERIES = 3  # count, page of milestones, owner suggestions
+TIMELINE_QUERIES = 4  # count, page of milestones, owner suggestions, baseline editions
 # milestone, revisions, their users, comments, authors, steps, history, owners
 MILESTONE_QUERIES = 8
 

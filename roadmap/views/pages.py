@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roadmap import baselines, periods, standard_steps
 from roadmap import dashboard as figures
-from roadmap import periods, standard_steps
 from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Milestone, Organization
+from roadmap.models import Milestone, Organization, Plan
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
@@ -33,7 +33,9 @@ def owner_suggestions():
 @reading_view(html_answer)
 def timeline(request):
     """Show the filtered milestones grouped by fiscal year and quarter of their deadline."""
-    filterset = filter_milestones(request, milestones())
+    edition = baselines.baseline_edition(request)
+    selected = baselines.with_baseline(milestones(), edition)
+    filterset = filter_milestones(request, selected, allowed=baselines.ALLOWED)
     page = paginate(request, filterset.qs, PER_PAGE)
     today = timezone.localdate()
     rows = list(page.object_list)
@@ -49,6 +51,8 @@ def timeline(request):
             "groups": group_rows(rows, axis),
             "today": today,
             "language": language(),
+            "baseline": edition,
+            "editions": Plan.objects.only("code", "title_ja", "title_en", "decided_on"),
         },
     )
 
