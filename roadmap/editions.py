@@ -85,6 +85,12 @@ def classify(old_entries, new_entries) -> list[Change]:
     return sorted(changes, key=reading_order)
 
 
+def changes_between(plan, since) -> list[Change]:
+    """Return the changes from edition ``since`` (None: none before it) to edition ``plan``."""
+    old = list(since.entries.all()) if since is not None else []
+    return classify(old, list(plan.entries.all()))
+
+
 def change_class(old, new) -> str:
     """Return the class of the change from entry ``old`` (None: not carried) to ``new``."""
     if old is None or new.milestone_id is None:

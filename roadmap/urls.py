@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, pages
+from roadmap.views import account, feeds, pages, plans
 
 app_name = "roadmap"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("milestones.ics", feeds.ics, name="ics"),
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
+    # Editions of the plan and what changed between them.
+    path("plans/", plans.plans, name="plans"),
+    path("plans/<slug:code>/changes/", plans.plan_changes, name="plan_changes"),
+    path("plans/<slug:code>/changes.csv", plans.plan_changes_csv, name="plan_changes_csv"),
+    path("api/plans/<slug:code>/changes/", plans.api_plan_changes, name="api_plan_changes"),
     # Signed-in user's notifications and settings.
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),

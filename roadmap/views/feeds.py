@@ -204,6 +204,9 @@ def neutralised(value):
     """Return a cell value that a spreadsheet shows as text rather than runs as a formula."""
     if value is None:
         return ""
+    if isinstance(value, int):
+        # A number, such as a negative slip, is no formula.
+        return str(value)
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
