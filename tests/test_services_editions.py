@@ -261,3 +261,12 @@ def test_first_editions_are_recorded_with_the_original_wording():
     assert record_first_editions() == 1
     entry = milestone.editions.get()
     assert (entry.phrase, entry.deadline) == ("2024年度中に", date(2025, 3, 31))
+
+
+def test_empty_cells_keep_the_english_title_and_the_source_wording(earlier):
+    Milestone.objects.filter(ref="sample-keep").update(source_text="原文")
+    text = SAMPLE.read_text(encoding="utf-8").replace(",Sample: unchanged,", ",,")
+    result = import_edition(csv_file(text), code="sample-2025", title_ja="版", decided_on=DECIDED)
+    kept = Milestone.objects.get(ref="sample-keep")
+    assert (kept.title_en, kept.source_text) == ("Sample: unchanged", "原文")
+    assert by_ref(result)["sample-keep"].change_class == "unchanged"

@@ -42,7 +42,6 @@ PREVIOUS_REF = "previous_ref"
 # Fields of an entry that an import of the same edition must repeat exactly, by file column.
 REPEATED = {
     "title_ja": "title_ja",
-    "title_en": "title_en",
     "phrase": "phrase",
     "initiative_number": "initiative",
     "previous_ref": PREVIOUS_REF,
@@ -299,8 +298,12 @@ def entry_of(row, context: _Context) -> MilestoneEdition:
     window = resolve_window(
         values["phrase"], reference=context.plan.decided_on, diet_sessions=context.sessions
     )
-    carried = context.previous_entries.get(values[PREVIOUS_REF] or values["ref"])
-    inherited = carried.source_text if carried is not None and row.existing else ""
+    # An empty cell keeps a carried milestone's English title, and the previous edition's
+    # verbatim wording: a file need not repeat them.
+    kept = row.existing or Milestone()
+    before = (
+        context.previous_entries[values[PREVIOUS_REF] or values["ref"]] if row.existing else kept
+    )
     return MilestoneEdition(
         plan=context.plan,
         milestone=row.existing,
@@ -308,9 +311,8 @@ def entry_of(row, context: _Context) -> MilestoneEdition:
         previous_ref=values[PREVIOUS_REF],
         initiative_number=values["initiative"],
         title_ja=values["title_ja"],
-        title_en=values["title_en"],
-        # An empty cell leaves the verbatim wording as the previous edition had it.
-        source_text=values["source_text"] or inherited,
+        title_en=values["title_en"] or kept.title_en,
+        source_text=values["source_text"] or before.source_text,
         phrase=values["phrase"],
         window_start=window.start,
         window_end=window.end,
@@ -405,14 +407,14 @@ def carry(row, plan: Plan, user) -> Milestone:
     entry, milestone = row.entry, row.existing
     if milestone.ref != entry.ref:
         milestone = rename(milestone=milestone, ref=entry.ref, user=user)
-    texts = (entry.title_ja, entry.title_en, entry.source_text)
+    texts = (entry.title_ja, entry.title_en, row.values["source_text"] or milestone.source_text)
     if texts != (milestone.title_ja, milestone.title_en, milestone.source_text):
         milestone = edit_texts(
             milestone=milestone,
             user=user,
-            title_ja=entry.title_ja,
-            title_en=entry.title_en,
-            source_text=entry.source_text,
+            title_ja=texts[0],
+            title_en=texts[1],
+            source_text=texts[2],
         )
     window = (entry.phrase, entry.window_start, entry.window_end, entry.deadline)
     if window != (
