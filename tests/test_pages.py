@@ -16,8 +16,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TIMELINE_QUERIES = 4  # count, page of milestones, owner suggestions, baseline editions
-# milestone, revisions, their users, comments, authors, steps, history, owners
-MILESTONE_QUERIES = 8
+# milestone, revisions, their users, comments, authors, steps, editions, history, owners
+MILESTONE_QUERIES = 9
 
 
 def text(response):

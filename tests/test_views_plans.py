@@ -107,4 +107,12 @@ def test_the_editions_page_lists_each_edition_with_its_changes(client, editions)
 
 def test_a_dropped_milestone_stays_readable(client, editions):
     dropped = Milestone.objects.get(ref="sample-drop")
-    assert client.get(f"/milestones/{dropped.pk}/").status_code == 200
+    html = client.get(f"/milestones/{dropped.pk}/").content.decode()
+    assert "sample-2025" in html  # the cancellation's comment names the edition
+
+
+def test_the_milestone_page_lists_its_wording_in_each_edition(client, editions):
+    reworded = Milestone.objects.get(ref="sample-reword")
+    html = client.get(f"/milestones/{reworded.pk}/?lang=en").content.decode()
+    section = html[html.index('id="editions-heading"') :]
+    assert section.index("2025年度までに") < section.index("2025年度末までに")

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from roadmap import baselines, periods, standard_steps
 from roadmap import dashboard as figures
 from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Milestone, Organization, Plan
+from roadmap.models import Milestone, MilestoneEdition, Organization, Plan
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
@@ -62,7 +62,15 @@ def milestone_detail(request, pk):
     """Show one milestone: wording, reading, migration steps, revisions, comments, history."""
     milestone = (
         Milestone.objects.select_related("owner", "initiative__plan", "rag_assessed_by")
-        .prefetch_related("revisions__decided_by", "comments__author", "steps")
+        .prefetch_related(
+            "revisions__decided_by",
+            "comments__author",
+            "steps",
+            Prefetch(
+                "editions",
+                MilestoneEdition.objects.select_related("plan").order_by("plan__decided_on"),
+            ),
+        )
         .filter(pk=pk)
         .first()
     )
