@@ -1,11 +1,13 @@
 """Importing an edition of the plan: classify every commitment, then carry, move, add and drop."""
 
 import io
+import threading
 from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from roadmap.imports import ImportRejected
 from roadmap.models import DeadlineRevision, Milestone, MilestoneEdition, Plan, StatusComment
@@ -270,3 +272,30 @@ def test_empty_cells_keep_the_english_title_and_the_source_wording(earlier):
     kept = Milestone.objects.get(ref="sample-keep")
     assert (kept.title_en, kept.source_text) == ("Sample: unchanged", "原文")
     assert by_ref(result)["sample-keep"].change_class == "unchanged"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_one_edition_at_once_record_it_once():
+    earlier_edition()
+    start, outcomes = threading.Barrier(2), []
+
+    def run():
+        try:
+            start.wait()
+            result = sample()
+            outcomes.append("already" if result.already_imported else "imported")
+        except EditionRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) in (["already", "imported"], ["imported", "refused"])
+    assert Milestone.objects.get(ref="sample-later").revisions.count() == 1
+    assert MilestoneEdition.objects.filter(plan__code="sample-2025").count() == 7

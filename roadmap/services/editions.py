@@ -14,7 +14,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from roadmap import imports
 from roadmap.editions import Change, ChangeClass, classify, counts
@@ -366,7 +366,14 @@ def drop_reason(plan: Plan) -> str:
 def apply_edition(rows, result: EditionResult, user) -> None:
     """Record the edition: carry over, add, move and drop as classified."""
     plan = result.plan
-    plan.save()
+    try:
+        plan.save()
+    except IntegrityError:
+        # Another import of the same edition committed first; this one's reading is stale.
+        raise EditionRefused(
+            f"Edition {plan.code!r} was imported by another run meanwhile; import again to "
+            "check the file against it."
+        ) from None
     carried = []
     for row in rows:
         if row.existing is None:
