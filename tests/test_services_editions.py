@@ -299,3 +299,19 @@ def test_two_imports_of_one_edition_at_once_record_it_once():
     assert sorted(outcomes) in (["already", "imported"], ["imported", "refused"])
     assert Milestone.objects.get(ref="sample-later").revisions.count() == 1
     assert MilestoneEdition.objects.filter(plan__code="sample-2025").count() == 7
+
+
+@pytest.mark.parametrize("extra", [0, 50])
+def test_checking_a_file_costs_the_same_queries_whatever_its_length(
+    earlier, extra, django_assert_num_queries
+):
+    rows = "".join(
+        f"sample-extra-{i},9.1,sample-org,追加{i},,来年度中に,deadline,,,\n" for i in range(extra)
+    )
+    text = SAMPLE.read_text(encoding="utf-8") + rows
+    # edition, previous edition, sessions, plans, initiatives, owners, entries, refs in use
+    with django_assert_num_queries(8):
+        result = import_edition(
+            csv_file(text), code="sample-2025", title_ja="版", decided_on=DECIDED, dry_run=True
+        )
+    assert result.counts["added"] == 1 + extra

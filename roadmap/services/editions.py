@@ -141,7 +141,7 @@ def new_plan(code, title_ja, title_en, decided_on, previous) -> Plan:
         code=code, title_ja=title_ja, title_en=title_en, decided_on=decided_on, previous=previous
     )
     try:
-        plan.full_clean(validate_unique=False)
+        plan.full_clean(exclude=["previous"], validate_unique=False)
     except ValidationError as error:
         problems = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
