@@ -289,3 +289,8 @@ LOGGING = {
         "roadmap.security": {"level": "INFO"},
     },
 }
+
+# Imports (CSV and .xlsx): refused before parsing beyond these limits.
+ROADMAP_IMPORT_MAX_BYTES = env_int("ROADMAP_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+ROADMAP_IMPORT_MAX_ROWS = env_int("ROADMAP_IMPORT_MAX_ROWS", 100_000)
+ROADMAP_IMPORT_MAX_UNPACKED_BYTES = env_int("ROADMAP_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
