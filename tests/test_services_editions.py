@@ -1,5 +1,6 @@
 """Importing an edition of the plan: classify every commitment, then carry, move, add and drop."""
 
+import csv
 import io
 import threading
 from datetime import date
@@ -13,6 +14,7 @@ from roadmap.imports import ImportRejected
 from roadmap.models import DeadlineRevision, Milestone, MilestoneEdition, Plan, StatusComment
 from roadmap.services.editions import EditionRefused, import_edition, record_first_editions
 from roadmap.services.milestones import create_milestone, revise_deadline
+from roadmap.xlsx import Sheet, workbook
 from tests.editions import DECIDED, SAMPLE, earlier_edition, import_sample
 from tests.factories import InitiativeFactory, OrganizationFactory, PlanFactory
 
@@ -315,3 +317,19 @@ def test_checking_a_file_costs_the_same_queries_whatever_its_length(
             csv_file(text), code="sample-2025", title_ja="版", decided_on=DECIDED, dry_run=True
         )
     assert result.counts["added"] == 1 + extra
+
+
+def test_a_workbook_edition_is_read_like_the_csv_file_and_named_by_cell(earlier):
+    lines = list(csv.reader(io.StringIO(SAMPLE.read_text(encoding="utf-8"))))
+    header, rows = lines[0], lines[1:]
+    rows[2][5] = "令和7年度中"  # the same window as 2025年度中に, in the era's wording
+    sheet = Sheet("Edition", header, [12] * len(header), rows)
+    result = import_edition(
+        io.BytesIO(workbook([sheet])), code="sample-2025", title_ja="版", decided_on=DECIDED
+    )
+    assert by_ref(result)["sample-later"].shift_days == 365
+    rows[3][5] = "いつか"
+    bad = io.BytesIO(workbook([Sheet("Edition", header, [12] * len(header), rows)]))
+    with pytest.raises(ImportRejected) as error:
+        import_edition(bad, code="sample-2026", title_ja="版", decided_on=date(2026, 6, 12))
+    assert str(error.value.errors[0]).startswith("sheet Edition, cell F5 (phrase): ")

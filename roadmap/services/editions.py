@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from roadmap import imports
 from roadmap.editions import Change, ChangeClass, classify, counts
-from roadmap.imports import HEADER_LINE, ImportRejected, RowError
+from roadmap.imports import ImportRejected, RowError
 from roadmap.models import (
     DeadlineRevision,
     DietSession,
@@ -37,8 +37,11 @@ from roadmap.services.milestones import (
     revise_deadline,
     set_status,
 )
+from roadmap.tabular import TableError, read_table
 
 PREVIOUS_REF = "previous_ref"
+COLUMNS = (*imports.COLUMNS, PREVIOUS_REF)
+OPTIONAL_COLUMNS = imports.OPTIONAL_COLUMNS | {PREVIOUS_REF}
 # Fields of an entry that an import of the same edition must repeat exactly, by file column.
 REPEATED = {
     "title_ja": "title_ja",
@@ -100,9 +103,15 @@ def import_edition(
         plan = new_plan(code, title_ja, title_en, decided_on, previous)
     else:
         plan = same_edition(existing, decided_on, previous)
-    header, rows = imports._read(file)
+    try:
+        table = read_table(file)
+    except TableError as error:
+        raise ImportRejected([RowError(None, str(error))]) from None
     context = _Context(plan, previous, existing is None, DietSession.objects.for_resolver())
-    errors = check_header(header) or check_rows(rows, header, context)
+    rows, errors = [], imports._check_header(table, COLUMNS, OPTIONAL_COLUMNS)
+    if not errors:
+        rows, errors = imports._values(table, COLUMNS)
+    errors = errors or check_rows(rows, context)
     if existing is not None and not errors:
         errors = differences(rows, existing)
     if errors:
@@ -161,22 +170,9 @@ def same_edition(existing: Plan, decided_on: date, previous: Plan | None) -> Pla
     return existing
 
 
-def check_header(header: list[str]) -> list[RowError]:
-    """Return the problems with the header: those of import_milestones, and previous_ref twice."""
-    errors = imports._check_header([name for name in header if name != PREVIOUS_REF])
-    if header.count(PREVIOUS_REF) > 1:
-        errors.append(RowError(HEADER_LINE, PREVIOUS_REF, "this column appears twice."))
-    return errors
-
-
-def check_rows(rows, header, context: _Context) -> list[RowError]:
+def check_rows(rows, context: _Context) -> list[RowError]:
     """Return every problem of every row, looking rows up with a fixed number of queries."""
     errors = []
-    for row in rows:
-        errors += imports._named_values(row, header)
-        row.values.setdefault(PREVIOUS_REF, "")
-    if errors:
-        return errors
     initiatives = series_initiatives(context.previous)
     owners = Organization.objects.in_bulk([r.values["owner"] for r in rows], field_name="code")
     if context.previous is not None:
@@ -234,7 +230,7 @@ def check_carriage(row, context: _Context) -> list[RowError]:
     values, errors = row.values, []
 
     def error(column, message):
-        errors.append(RowError(row.line, column, message))
+        errors.append(RowError(row.place(column), message))
 
     ref, previous_ref = values["ref"], values[PREVIOUS_REF]
     if previous_ref:
@@ -273,8 +269,7 @@ def check_carried(row) -> list[RowError]:
     }
     errors = [
         RowError(
-            row.line,
-            column,
+            row.place(column),
             f"milestone {milestone.ref!r} has {column} {value!r}; {_CARRIED_FIXED[column]}",
         )
         for column, value in stored.items()
@@ -283,8 +278,7 @@ def check_carried(row) -> list[RowError]:
     if values["status"] and values["status"] != milestone.status:
         errors.append(
             RowError(
-                row.line,
-                "status",
+                row.place("status"),
                 f"milestone {milestone.ref!r} is {milestone.status!r}; an edition does not "
                 "change the status of a milestone it carries over (leave the cell empty).",
             )
@@ -330,13 +324,12 @@ def differences(rows, existing: Plan) -> list[RowError]:
         entry = stored.pop(row.values["ref"], None)
         if entry is None:
             errors.append(
-                RowError(row.line, "ref", f"edition {existing.code} was imported without it.")
+                RowError(row.place("ref"), f"edition {existing.code} was imported without it.")
             )
             continue
         errors += [
             RowError(
-                row.line,
-                column,
+                row.place(column),
                 f"edition {existing.code} was imported with {getattr(entry, name)!r}; "
                 "an imported edition does not change.",
             )
@@ -345,9 +338,7 @@ def differences(rows, existing: Plan) -> list[RowError]:
         ]
     errors += [
         RowError(
-            HEADER_LINE,
-            "ref",
-            f"edition {existing.code} was imported with {ref!r}, which this file lacks.",
+            None, f"edition {existing.code} was imported with {ref!r}, which this file lacks."
         )
         for ref in stored
     ]

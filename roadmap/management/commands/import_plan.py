@@ -10,12 +10,12 @@ from roadmap.tasks import run_date
 
 class Command(BaseCommand):
     help = (
-        "Import a new edition of the plan from a CSV file: carry its milestones over, record "
+        "Import a new edition of the plan from CSV or .xlsx: carry its milestones over, record "
         "moves as re-plans and cancel what it drops. One bad row rejects the whole file."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV file, UTF-8 with or without BOM.")
+        parser.add_argument("file", help="CSV file (UTF-8) or .xlsx workbook (first sheet).")
         parser.add_argument("--code", required=True, help="Code of the new edition.")
         parser.add_argument("--title-ja", required=True, help="Title of the edition in Japanese.")
         parser.add_argument("--title-en", default="", help="Title of the edition in English.")
