@@ -202,9 +202,7 @@ def series_initiatives(previous: Plan | None) -> dict[str, Initiative]:
         plans.append(plan.pk)
         plan = all_plans.get(plan.previous_id)
     found = {}
-    for initiative in Initiative.objects.filter(plan__in=plans[::-1]).order_by(
-        "-plan__decided_on"
-    ):
+    for initiative in Initiative.objects.filter(plan__in=plans).order_by("-plan__decided_on"):
         found.setdefault(initiative.number, initiative)
     return found
 
