@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
@@ -36,6 +37,7 @@ class Organization(models.Model):
     )
     name_ja = models.CharField(_("name (Japanese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name_kana = models.CharField(_("reading"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -488,12 +490,34 @@ class StatusComment(models.Model):
         return f"{self.old_status} → {self.new_status}: {self.comment[:40]}"
 
 
+class StepState(models.TextChoices):
+    """The state a body reports for one standard step (the ministry's four labels)."""
+
+    DONE = "done", pgettext_lazy("step state", "Done")
+    IN_PROGRESS = "in_progress", pgettext_lazy("step state", "In progress")
+    NOT_STARTED = "not_started", pgettext_lazy("step state", "Not started")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("step state", "Not applicable")
+
+
 class Step(models.Model):
     """One of the standard steps through which a migration milestone is tracked."""
 
+    State = StepState
+
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="steps")
     number = models.PositiveSmallIntegerField(_("step"))
-    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=14, choices=StepState.choices, default=StepState.NOT_STARTED
+    )
+    changed_on = models.DateField(_("changed on"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["milestone", "number"]
@@ -505,6 +529,11 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.milestone_id}#{self.number}"
+
+    @property
+    def is_complete(self):
+        """Say whether the step counts as complete: done or not applicable."""
+        return self.state in (StepState.DONE, StepState.NOT_APPLICABLE)
 
 
 class UserPreference(models.Model):
@@ -615,3 +644,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.milestone} → {self.recipient}"
+
+
+# The programme's reporting models live in their own module; importing them here registers them.
+from roadmap.programme.models import (  # noqa: E402, F401
+    Designation,
+    ProgressSnapshot,
+    SnapshotRow,
+    StepChange,
+    SystemMinistry,
+    SystemProgress,
+)

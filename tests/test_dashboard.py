@@ -10,8 +10,8 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 8  # areas, area titles, owners count, owners page, 2 progress, prefectures,
-# owner suggestions
+DASHBOARD_QUERIES = 10  # areas, area titles, owners count, owners page, 2 progress, prefectures,
+# owner suggestions, designations by reason and in all
 
 Status = Milestone.Status
 DONE = {"status": Status.DONE, "completed_on": date(2025, 1, 1)}

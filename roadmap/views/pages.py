@@ -11,6 +11,7 @@ from roadmap import baselines, periods, standard_steps
 from roadmap import dashboard as figures
 from roadmap.filters import PageNotFound, filter_milestones, paginate
 from roadmap.models import Milestone, MilestoneEdition, Organization, Plan
+from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
@@ -167,6 +168,7 @@ def dashboard(request):
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
             "systems": figures.progress_by_system(selected),
+            "designated": programme_rates.designations(),
             "language": language(),
         },
     )

@@ -71,6 +71,6 @@ def record(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("roadmap", "0005_plan_editions")]
+    dependencies = [("roadmap", "0006_plan_editions")]
 
     operations = [migrations.RunPython(record, migrations.RunPython.noop)]

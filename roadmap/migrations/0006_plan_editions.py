@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0004_notification_claim'),
+        ('roadmap', '0005_programme_reporting'),
     ]
 
     operations = [
