@@ -133,18 +133,18 @@ def import_milestones(
     return _plan_changes(rows) if dry_run else _apply(rows, user)
 
 
-def _check_header(table: Table) -> list[RowError]:
+def _check_header(table: Table, columns=COLUMNS, optional=OPTIONAL_COLUMNS) -> list[RowError]:
     """Return the problems with the header: missing, unknown or repeated columns."""
     header, names = table.header, _names(table)
     errors = [
         RowError(table.place(name), "this column is missing from the header.")
-        for name in COLUMNS
-        if name not in names and name not in OPTIONAL_COLUMNS
+        for name in columns
+        if name not in names and name not in optional
     ]
     errors += [
-        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(COLUMNS)}.")
+        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(columns)}.")
         for name in header
-        if ALIASES.get(name, name) not in COLUMNS
+        if ALIASES.get(name, name) not in columns
     ]
     errors += [
         RowError(table.place(name), "this column appears twice.")
@@ -159,7 +159,7 @@ def _names(table: Table) -> dict[str, str]:
     return {ALIASES.get(name, name): name for name in table.header}
 
 
-def _values(table: Table) -> tuple[list[_Row], list[RowError]]:
+def _values(table: Table, columns=COLUMNS) -> tuple[list[_Row], list[RowError]]:
     """Return each row's values by column, read as each column needs them."""
     rows, errors, names = [], [], _names(table)
     for source in table.rows:
@@ -169,7 +169,7 @@ def _values(table: Table) -> tuple[list[_Row], list[RowError]]:
             errors.append(RowError(source.place(), message))
             continue
         values = {}
-        for column in COLUMNS:
+        for column in columns:
             name = names.get(column)
             try:
                 read = source.phrase if column in PHRASE_COLUMNS else source.text

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
@@ -36,6 +37,7 @@ class Organization(models.Model):
     )
     name_ja = models.CharField(_("name (Japanese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name_kana = models.CharField(_("reading"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -99,6 +101,15 @@ class Plan(models.Model):
         _("decided on"), help_text=_("Relative phrases are resolved against this date.")
     )
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("previous edition"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The edition this one replaces; its changes are read against it."),
+    )
 
     class Meta:
         ordering = ["-decided_on"]
@@ -480,6 +491,46 @@ class DeadlineRevision(models.Model):
         return self.new_deadline > self.old_deadline
 
 
+class MilestoneEdition(models.Model):
+    """A milestone as one edition of the plan carried it: its wording and its window then."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("edition"), on_delete=models.PROTECT, related_name="entries"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="editions")
+    ref = models.SlugField(_("reference in this edition"), max_length=80)
+    previous_ref = models.SlugField(
+        _("reference in the previous edition"),
+        max_length=80,
+        blank=True,
+        help_text=_("Given where the commitment was renamed or split off from another."),
+    )
+    initiative_number = models.CharField(_("initiative"), max_length=32)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    source_text = models.TextField(_("source wording"), blank=True)
+    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True)
+    window_start = models.DateField(_("window start"), null=True, blank=True)
+    window_end = models.DateField(_("window end"), null=True, blank=True)
+    precision = models.CharField(
+        _("precision"), max_length=16, choices=Milestone.Precision.choices
+    )
+    soft = models.BooleanField(_("soft target"), default=False)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "milestone"], name="unique_edition_milestone"),
+            models.UniqueConstraint(fields=["plan", "ref"], name="unique_edition_ref"),
+        ]
+        verbose_name = _("milestone in an edition")
+        verbose_name_plural = _("milestones in an edition")
+
+    def __str__(self):
+        return f"{self.plan.code}: {self.ref}"
+
+
 class StatusComment(models.Model):
     """A note an owner attaches to a status change, shown with the milestone's history."""
 
@@ -501,12 +552,34 @@ class StatusComment(models.Model):
         return f"{self.old_status} → {self.new_status}: {self.comment[:40]}"
 
 
+class StepState(models.TextChoices):
+    """The state a body reports for one standard step (the ministry's four labels)."""
+
+    DONE = "done", pgettext_lazy("step state", "Done")
+    IN_PROGRESS = "in_progress", pgettext_lazy("step state", "In progress")
+    NOT_STARTED = "not_started", pgettext_lazy("step state", "Not started")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("step state", "Not applicable")
+
+
 class Step(models.Model):
     """One of the standard steps through which a migration milestone is tracked."""
 
+    State = StepState
+
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="steps")
     number = models.PositiveSmallIntegerField(_("step"))
-    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=14, choices=StepState.choices, default=StepState.NOT_STARTED
+    )
+    changed_on = models.DateField(_("changed on"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["milestone", "number"]
@@ -518,6 +591,11 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.milestone_id}#{self.number}"
+
+    @property
+    def is_complete(self):
+        """Say whether the step counts as complete: done or not applicable."""
+        return self.state in (StepState.DONE, StepState.NOT_APPLICABLE)
 
 
 class RecurringCommitment(models.Model):
@@ -812,3 +890,14 @@ class Notification(models.Model):
     def __str__(self):
         about = self.milestone or self.measurement
         return f"{self.get_kind_display()} · {about} → {self.recipient}"
+
+
+# The programme's reporting models live in their own module; importing them here registers them.
+from roadmap.programme.models import (  # noqa: E402, F401
+    Designation,
+    ProgressSnapshot,
+    SnapshotRow,
+    StepChange,
+    SystemMinistry,
+    SystemProgress,
+)

@@ -65,3 +65,13 @@ def send_notifications_task(as_of: str | None = None) -> dict:
 def send_pending_task() -> dict:
     """Mail anything queued but not yet sent, such as retries after a mail-server outage."""
     return send_digests()
+
+
+@shared_task
+def snapshot_progress_task(as_of: str | None = None) -> dict:
+    """Freeze the programme's figures as of the last day of the previous month (or ``as_of``)."""
+    from roadmap.programme.snapshots import last_month_end, take_snapshot
+
+    day = run_date(as_of) if as_of else last_month_end(timezone.localdate())
+    snapshot, created = take_snapshot(as_of=day)
+    return {"as_of": snapshot.as_of.isoformat(), "created": created}

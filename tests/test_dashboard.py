@@ -10,8 +10,9 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 9  # areas, area titles, owners count, owners page, 2 progress, prefectures,
-# owner suggestions, indicators (their measurements: one more when there are any)
+DASHBOARD_QUERIES = 11  # areas, area titles, owners count, owners page, 2 progress, prefectures,
+# owner suggestions, designations by reason and in all, indicators (their measurements: one more
+# when there are any)
 
 Status = Milestone.Status
 DONE = {"status": Status.DONE, "completed_on": date(2025, 1, 1)}

@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roadmap.tasks.send_pending_task",
         "schedule": CELERY_BEAT_CATCH_UP_SECONDS or crontab(minute="*/15"),
     },
+    # The programme's monthly tally: on the first, for the last day of the month before.
+    "snapshot-progress": {
+        "task": "roadmap.tasks.snapshot_progress_task",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
 }
 
 # Scheduler defaults (each user can change their own on the settings page).

@@ -17,7 +17,9 @@ from roadmap.models import (
     EventDate,
     Initiative,
     Milestone,
+    MilestoneEdition,
     Organization,
+    Plan,
     StatusComment,
 )
 
@@ -88,8 +90,12 @@ def create_milestone(
     series=None,
     occurrence_year: int | None = None,
     user=None,
+    edition: Plan | None = None,
 ) -> Milestone:
-    """Create a milestone with its phrase resolved; its first deadline is the baseline."""
+    """Create a milestone with its phrase resolved; its first deadline is the baseline.
+
+    The milestone is recorded as carried by ``edition`` (default: its initiative's plan).
+    """
     reference = reference_date or initiative.plan.decided_on
     fields = window_fields(resolve_window(phrase, reference=reference, anchor=anchor), kind)
     milestone = Milestone(
@@ -111,7 +117,27 @@ def create_milestone(
     )
     milestone.full_clean()
     _save(milestone, user)
+    record_edition(milestone=milestone, plan=edition or initiative.plan)
     return milestone
+
+
+def record_edition(*, milestone: Milestone, plan: Plan) -> MilestoneEdition:
+    """Record that ``plan`` carries the milestone with its present wording and window."""
+    return MilestoneEdition.objects.create(
+        plan=plan,
+        milestone=milestone,
+        ref=milestone.ref,
+        initiative_number=milestone.initiative.number,
+        title_ja=milestone.title_ja,
+        title_en=milestone.title_en,
+        source_text=milestone.source_text,
+        phrase=milestone.phrase,
+        window_start=milestone.window_start,
+        window_end=milestone.window_end,
+        precision=milestone.precision,
+        soft=milestone.soft,
+        deadline=milestone.deadline,
+    )
 
 
 @transaction.atomic

@@ -2,15 +2,16 @@
 
 from collections import defaultdict
 
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roadmap import baselines, periods, standard_steps, standardization
 from roadmap import dashboard as figures
-from roadmap import periods, standard_steps, standardization
 from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Indicator, Milestone, Organization
+from roadmap.models import Indicator, Milestone, MilestoneEdition, Organization, Plan
+from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.indicators import IndicatorFilter, indicator_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
@@ -34,7 +35,9 @@ def owner_suggestions():
 @reading_view(html_answer)
 def timeline(request):
     """Show the filtered milestones grouped by fiscal year and quarter of their deadline."""
-    filterset = filter_milestones(request, milestones())
+    edition = baselines.baseline_edition(request)
+    selected = baselines.with_baseline(milestones(), edition)
+    filterset = filter_milestones(request, selected, allowed=baselines.ALLOWED)
     page = paginate(request, filterset.qs, PER_PAGE)
     today = timezone.localdate()
     rows = list(page.object_list)
@@ -50,6 +53,8 @@ def timeline(request):
             "groups": group_rows(rows, axis),
             "today": today,
             "language": language(),
+            "baseline": edition,
+            "editions": Plan.objects.only("code", "title_ja", "title_en", "decided_on"),
         },
     )
 
@@ -61,7 +66,15 @@ def milestone_detail(request, pk):
         Milestone.objects.select_related(
             "owner", "initiative__plan", "rag_assessed_by", "anchor", "series"
         )
-        .prefetch_related("revisions__decided_by", "comments__author", "steps")
+        .prefetch_related(
+            "revisions__decided_by",
+            "comments__author",
+            "steps",
+            Prefetch(
+                "editions",
+                MilestoneEdition.objects.select_related("plan").order_by("plan__decided_on"),
+            ),
+        )
         .filter(pk=pk)
         .first()
     )
@@ -176,6 +189,7 @@ def dashboard(request):
                 "official": f"{standardization.OFFICIAL_SYSTEM_COUNT:,}",
                 "generated": f"{standardization.GENERATED_SYSTEM_COUNT:,}",
             },
+            "designated": programme_rates.designations(),
             "language": language(),
         },
     )

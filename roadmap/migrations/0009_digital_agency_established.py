@@ -24,6 +24,6 @@ def remove_events(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("roadmap", "0005_indicators_recurrence_events")]
+    dependencies = [("roadmap", "0008_indicators_recurrence_events")]
 
     operations = [migrations.RunPython(add_events, remove_events)]
