@@ -12,9 +12,11 @@ from tests.factories import IndicatorFactory, MeasurementFactory, MilestoneFacto
 pytestmark = pytest.mark.django_db
 
 # Queries with indicators to show (and no programme to look up prefectures for): areas, area
-# titles, owners count, owners page, 2 progress, owner suggestions, indicators, measurements.
-DASHBOARD_QUERIES = 9
-MILESTONE_QUERIES = 7  # milestone, revisions, comments, steps, history, indicators, measurements
+# titles, owners count, owners page, 2 progress, owner suggestions, 2 designations, indicators,
+# measurements.
+DASHBOARD_QUERIES = 11
+# milestone, revisions, comments, steps, editions, history, indicators, measurements
+MILESTONE_QUERIES = 8
 API_QUERIES = 2  # indicators with their initiative, owner and milestone; their measurements
 
 
