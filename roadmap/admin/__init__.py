@@ -9,10 +9,11 @@ deadline only ever changes through "Revise deadline", which records a reason.
 - ``access``: the two mixins (member access; read-only records) and the per-request roles;
 - ``filters``: the list filters;
 - ``milestones``: milestones, their bulk actions, history and deadline revisions;
-- ``records``: organizations and reference data, steps, revisions, notices and settings.
+- ``records``: organizations and reference data, steps, revisions, notices and settings;
+- ``indicators``: indicators, their measurements, recurring commitments and event dates.
 """
 
-from roadmap.admin import milestones, records  # noqa: F401 (registers the admins)
+from roadmap.admin import indicators, milestones, records  # noqa: F401 (registers the admins)
 
 # The programme's records register themselves with the admin site.
 from roadmap.programme import admin as programme_admin  # noqa: F401

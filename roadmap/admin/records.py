@@ -111,6 +111,7 @@ class NotificationAdmin(ReadOnlyRecords, admin.ModelAdmin):
     list_display = [
         "recipient",
         "milestone",
+        "measurement",
         "kind",
         "deadline",
         "lead",
@@ -119,7 +120,7 @@ class NotificationAdmin(ReadOnlyRecords, admin.ModelAdmin):
         "last_error",
         "sent_at",
     ]
-    list_select_related = ["milestone"]
+    list_select_related = ["milestone", "measurement__indicator"]
     list_filter = ["state", "kind"]
     search_fields = ["recipient"]
     show_full_result_count = False

@@ -4,6 +4,13 @@ Each question about many rows is a QuerySet method; ``visible_to(user)`` and
 ``editable_by(user)`` are the only access predicates (see docs/architecture.md).
 """
 
+from roadmap.models.editions import MilestoneEdition
+from roadmap.models.indicators import (
+    Indicator,
+    IndicatorQuerySet,
+    Measurement,
+    RecurringCommitment,
+)
 from roadmap.models.milestones import Milestone, MilestoneQuerySet
 from roadmap.models.notifications import Notification, NotificationQuerySet, UserPreference
 from roadmap.models.organizations import (
@@ -12,7 +19,15 @@ from roadmap.models.organizations import (
     Organization,
     OrganizationQuerySet,
 )
-from roadmap.models.plans import DietSession, DietSessionQuerySet, Initiative, Plan, Titled
+from roadmap.models.plans import (
+    DietSession,
+    DietSessionQuerySet,
+    EventDate,
+    EventDateQuerySet,
+    Initiative,
+    Plan,
+    Titled,
+)
 from roadmap.models.records import (
     DeadlineRevision,
     MilestoneRecordQuerySet,
@@ -37,9 +52,15 @@ __all__ = [
     "Designation",
     "DietSession",
     "DietSessionQuerySet",
+    "EventDate",
+    "EventDateQuerySet",
+    "Indicator",
+    "IndicatorQuerySet",
     "Initiative",
+    "Measurement",
     "Membership",
     "Milestone",
+    "MilestoneEdition",
     "MilestoneQuerySet",
     "MilestoneRecordQuerySet",
     "Notification",
@@ -48,6 +69,7 @@ __all__ = [
     "OrganizationQuerySet",
     "Plan",
     "ProgressSnapshot",
+    "RecurringCommitment",
     "SnapshotRow",
     "StatusComment",
     "Step",

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from roadmap import periods
 from roadmap.models.organizations import BelongingQuerySet, Organization
-from roadmap.models.plans import Initiative, Titled
+from roadmap.models.plans import EventDate, Initiative, Titled
 
 
 class MilestoneQuerySet(BelongingQuerySet):
@@ -146,6 +146,27 @@ class Milestone(Titled, models.Model):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
 
+    anchor = models.ForeignKey(
+        EventDate,
+        verbose_name=_("counted from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        help_text=_("The event a phrase such as 10年を経過する前 counts from."),
+    )
+    series = models.ForeignKey(
+        "RecurringCommitment",
+        verbose_name=_("recurring commitment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+    )
+    occurrence_year = models.PositiveSmallIntegerField(
+        _("year of the occurrence"), null=True, blank=True
+    )
+
     rag = models.CharField(_("RAG"), max_length=5, choices=Rag.choices, blank=True)
     rag_assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -188,6 +209,9 @@ class Milestone(Titled, models.Model):
             models.CheckConstraint(
                 condition=Q(status="done") | Q(completed_on__isnull=True),
                 name="milestone_completed_only_when_done",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence_year"], name="unique_occurrence_per_year"
             ),
         ]
         verbose_name = _("milestone")

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from roadmap.models.indicators import Indicator, Measurement
 from roadmap.models.milestones import Milestone
-from roadmap.models.records import MilestoneRecordQuerySet
 
 
 class UserPreference(models.Model):
@@ -42,7 +42,16 @@ class UserPreference(models.Model):
         return str(self.user)
 
 
-class NotificationQuerySet(MilestoneRecordQuerySet):
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the notices about the milestones and indicators the user may see."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(milestone__in=Milestone.objects.visible_to(user))
+            | Q(measurement__indicator__in=Indicator.objects.visible_to(user))
+        )
+
     def editable_by(self, user):
         """Return the notices the user may mark read: those addressed to them."""
         if not user.is_authenticated:
@@ -59,6 +68,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
+        BEHIND = "behind", _("Indicator behind target")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -75,10 +85,20 @@ class Notification(models.Model):
         related_name="notifications",
     )
     milestone = models.ForeignKey(
-        Milestone, on_delete=models.CASCADE, related_name="notifications"
+        Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # A behind-target notice is about one measurement of an indicator, instead of a milestone.
+    measurement = models.ForeignKey(
+        Measurement,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(
+        _("deadline"), help_text=_("For an indicator behind target: the day it was measured.")
+    )
     lead = models.SmallIntegerField(
         _("lead"),
         help_text=_("Days before the deadline (due soon) or days after it (overdue)."),
@@ -106,7 +126,18 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["recipient", "milestone", "kind", "deadline", "lead"],
                 name="unique_notification",
-            )
+            ),
+            # Once per measurement: a behind indicator is announced again only when re-measured.
+            models.UniqueConstraint(
+                fields=["recipient", "measurement"],
+                condition=Q(measurement__isnull=False),
+                name="unique_measurement_notification",
+            ),
+            models.CheckConstraint(
+                condition=Q(milestone__isnull=False, measurement__isnull=True)
+                | Q(milestone__isnull=True, measurement__isnull=False),
+                name="notification_about_one_thing",
+            ),
         ]
         indexes = [
             models.Index(
@@ -123,4 +154,5 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.milestone} → {self.recipient}"
+        about = self.milestone or self.measurement
+        return f"{self.get_kind_display()} · {about} → {self.recipient}"

@@ -28,6 +28,15 @@ class Plan(Titled, models.Model):
         _("decided on"), help_text=_("Relative phrases are resolved against this date.")
     )
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("previous edition"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The edition this one replaces; its changes are read against it."),
+    )
 
     class Meta:
         ordering = ["-decided_on"]
@@ -101,3 +110,41 @@ class DietSession(models.Model):
 
     def __str__(self):
         return f"第{self.number}回通常国会"
+
+
+class EventDateQuerySet(models.QuerySet):
+    def for_resolver(self):
+        """Return the events as the plain values the phrase resolver takes."""
+        return [periods.Event(e.name_ja, e.occurred_on) for e in self.order_by("occurred_on")]
+
+
+class EventDate(models.Model):
+    """A dated event deadlines count from (「設置後10年」), kept as data like Diet sessions."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name_ja = models.CharField(
+        _("name (Japanese)"),
+        max_length=200,
+        unique=True,
+        help_text=_("As phrases name it, such as デジタル庁の設置."),
+    )
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    occurred_on = models.DateField(_("occurred on"))
+
+    objects = EventDateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_on", "code"]
+        verbose_name = _("event date")
+        verbose_name_plural = _("event dates")
+
+    def __str__(self):
+        return f"{self.name_ja} ({self.occurred_on:%Y-%m-%d})"
+
+    def as_resolver_event(self):
+        """Return the event as the phrase resolver's value."""
+        return periods.Event(self.name_ja, self.occurred_on)
+
+    def name(self, language=None):
+        """Return the name in the given language."""
+        return localized(self, "name", language)
