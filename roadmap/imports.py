@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 
+from roadmap.exports import WORKBOOK_COLUMNS as EXPORTED_COLUMNS
 from roadmap.models import (
     DietSession,
     Initiative,
@@ -30,7 +31,7 @@ from roadmap.services.milestones import (
     resolve_window,
     set_status,
 )
-from roadmap.tabular import CellError, Place, Row, Table, TableError, read_table
+from roadmap.tabular import CellError, Place, Row, Table, TableError, cell_text, read_table
 
 security_log = logging.getLogger("roadmap.security")
 
@@ -51,6 +52,34 @@ MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
 # The export names the owner's code owner_code; an import takes either name.
 ALIASES = {"owner_code": "owner"}
 PHRASE_COLUMNS = {"phrase"}
+# Columns of the export that an import does not change. Those the tracker derives from the
+# milestone must still hold what the tracker holds, so that an edit is refused rather than lost;
+# the others change on their own (the overdue flag, RAG, names of other records) and are ignored.
+CHECKED_COLUMNS = {
+    "id": "text",
+    "business_system": "text",
+    "window_start": "date",
+    "window_end": "date",
+    "precision": "text",
+    "soft": "text",
+    "deadline": "date",
+    "baseline_deadline": "date",
+    "fiscal_year": "text",
+    "window": "text",
+}
+IGNORED_COLUMNS = {
+    "owner_name_ja",
+    "owner_name_en",
+    "completed_on",
+    "overdue",
+    "overdue_since",
+    "rag",
+    "url",
+}
+_DERIVED = (
+    "the tracker works it out from the phrase and the kind; it is not imported (a deadline "
+    "changes only through a revision with a reason)."
+)
 _REVISE = (
     "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
 )
@@ -130,9 +159,14 @@ def _check_header(table: Table) -> list[RowError]:
         if name not in names and name not in OPTIONAL_COLUMNS
     ]
     errors += [
-        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(COLUMNS)}.")
+        RowError(
+            table.place(name or "(empty)"),
+            f"unknown column; expected {', '.join(COLUMNS)} or a column of the export.",
+        )
         for name in header
         if ALIASES.get(name, name) not in COLUMNS
+        and name not in CHECKED_COLUMNS
+        and name not in IGNORED_COLUMNS
     ]
     errors += [
         RowError(table.place(name), "this column appears twice.")
@@ -218,11 +252,13 @@ def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowErr
         error(
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
-    try:
-        resolve_window(values["phrase"], reference=plan.decided_on, diet_sessions=sessions)
-    except ValidationError as problem:
-        error("phrase", " ".join(problem.messages))
-    if row.existing is not None:
+    if row.existing is None:
+        # An existing milestone's phrase is checked against the stored one instead.
+        try:
+            resolve_window(values["phrase"], reference=plan.decided_on, diet_sessions=sessions)
+        except ValidationError as problem:
+            error("phrase", " ".join(problem.messages))
+    else:
         errors += _check_existing(row)
     return errors
 
@@ -254,13 +290,40 @@ def _check_existing(row: _Row) -> list[RowError]:
         errors.append(
             RowError(row.place("ref"), f"milestone {existing.ref!r} belongs to another plan.")
         )
+    return errors + _check_derived(row)
+
+
+def _check_derived(row: _Row) -> list[RowError]:
+    """Return a problem for each exported column the tracker derives that the row changes."""
+    errors = []
+    for column in EXPORTED_COLUMNS:
+        kind = CHECKED_COLUMNS.get(column.name)
+        if kind is None or column.name not in row.source.table.header:
+            continue
+        stored = column.value(row.existing)
+        if not _same(row.source, column.name, kind, stored):
+            shown = cell_text(stored) or "nothing"
+            message = f"milestone {row.existing.ref!r} has {column.name} {shown}; " + _DERIVED
+            errors.append(RowError(row.place(column.name), message))
     return errors
 
 
+def _same(source: Row, name: str, kind: str, stored) -> bool:
+    """Say whether the cell under ``name`` holds ``stored``, read as a ``kind`` cell."""
+    if kind == "date":
+        try:
+            return source.date(name) == stored
+        except CellError:
+            return False
+    return source.text(name).casefold() == cell_text(stored).casefold()
+
+
 def _check_ownership(rows: list[_Row], user) -> list[RowError]:
-    """Return a problem for each row whose organization ``user`` does not own."""
+    """Return a problem for each row that would write to an organization ``user`` does not own."""
     if user is None or user.is_superuser:
         return []
+    # A row that changes nothing writes nothing: an owner may send back a whole export.
+    rows = [row for row in rows if row.existing is None or _changes(row)]
     owned = set(
         Membership.objects.filter(user=user, role=Membership.Role.OWNER).values_list(
             "organization_id", flat=True
