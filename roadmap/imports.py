@@ -113,7 +113,7 @@ class ImportResult:
 
 
 @dataclass
-class _Row:
+class CheckedRow:
     source: Row
     names: dict[str, str]
     values: dict[str, str]
@@ -133,21 +133,37 @@ class _Row:
 def import_milestones(
     file, *, plan_code: str = "priority-plan-2024", user=None, dry_run: bool = False
 ) -> ImportResult:
-    """Check every row of a CSV file, then create or update its milestones in one go."""
+    """Check every row of a CSV file or workbook, then create or update its milestones."""
+    checked = check_milestones(file, plan_code=plan_code, user=user)
+    if checked.errors:
+        raise ImportRejected(checked.errors)
+    return _plan_changes(checked.rows) if dry_run else apply_checked(checked.rows, user)
+
+
+@dataclass
+class Checked:
+    """The rows of a file checked for an import, and every problem found."""
+
+    rows: list[CheckedRow]
+    errors: list[RowError]
+
+
+def check_milestones(file, *, plan_code: str, user=None, lock: bool = False) -> Checked:
+    """Read and check every row of ``file``; with ``lock``, lock the milestones it names."""
     plan = Plan.objects.filter(code=plan_code).first()
     if plan is None:
-        raise ImportRejected([RowError(None, f"There is no plan {plan_code!r}.")])
+        return Checked([], [RowError(None, f"There is no plan {plan_code!r}.")])
     try:
         table = read_table(file)
     except TableError as error:
-        raise ImportRejected([RowError(None, str(error))]) from None
+        return Checked([], [RowError(None, str(error))])
     errors = _check_header(table)
-    if not errors:
-        rows, errors = _values(table)
-    errors = errors or _check_rows(rows, plan, user)
     if errors:
-        raise ImportRejected(errors)
-    return _plan_changes(rows) if dry_run else _apply(rows, user)
+        return Checked([], errors)
+    rows, errors = _values(table)
+    if errors:
+        return Checked(rows, errors)
+    return Checked(rows, _check_rows(rows, plan, user, lock=lock))
 
 
 def _check_header(table: Table) -> list[RowError]:
@@ -181,7 +197,7 @@ def _names(table: Table) -> dict[str, str]:
     return {ALIASES.get(name, name): name for name in table.header}
 
 
-def _values(table: Table) -> tuple[list[_Row], list[RowError]]:
+def _values(table: Table) -> tuple[list[CheckedRow], list[RowError]]:
     """Return each row's values by column, read as each column needs them."""
     rows, errors, names = [], [], _names(table)
     for source in table.rows:
@@ -198,18 +214,19 @@ def _values(table: Table) -> tuple[list[_Row], list[RowError]]:
                 values[column] = read(name) if name else ""
             except CellError as error:
                 errors.append(RowError(error.place, error.message))
-        rows.append(_Row(source, names, values))
+        rows.append(CheckedRow(source, names, values))
     return rows, errors
 
 
-def _check_rows(rows: list[_Row], plan: Plan, user) -> list[RowError]:
+def _check_rows(rows: list[CheckedRow], plan: Plan, user, *, lock: bool) -> list[RowError]:
     """Return every problem of every row, looking rows up with a fixed number of queries."""
     errors = []
     initiatives = {i.number: i for i in plan.initiatives.all()}
     owners = Organization.objects.in_bulk([r.values["owner"] for r in rows], field_name="code")
-    existing = Milestone.objects.select_related("owner", "initiative").in_bulk(
-        [r.values["ref"] for r in rows], field_name="ref"
-    )
+    milestones = Milestone.objects.select_related("owner", "initiative")
+    if lock:
+        milestones = milestones.select_for_update(of=("self",))
+    existing = milestones.in_bulk([r.values["ref"] for r in rows], field_name="ref")
     sessions = DietSession.objects.for_resolver()
     first_line = {}
     for row in rows:
@@ -220,7 +237,7 @@ def _check_rows(rows: list[_Row], plan: Plan, user) -> list[RowError]:
     return errors + _check_ownership(rows, user)
 
 
-def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowError]:
+def _check_row(row: CheckedRow, plan: Plan, sessions, first_line: dict) -> list[RowError]:
     """Return the problems of one row."""
     values, errors = row.values, []
 
@@ -263,12 +280,12 @@ def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowErr
     return errors
 
 
-def _row_name(row: _Row) -> str:
+def _row_name(row: CheckedRow) -> str:
     """Return how the user finds the row: line 4 of a CSV file, row 4 of a sheet."""
     return f"{'line' if row.source.table.sheet is None else 'row'} {row.line}"
 
 
-def _check_existing(row: _Row) -> list[RowError]:
+def _check_existing(row: CheckedRow) -> list[RowError]:
     """Return the problems of a row that would change what only a revision may change."""
     existing, values = row.existing, row.values
     fixed = {
@@ -293,7 +310,7 @@ def _check_existing(row: _Row) -> list[RowError]:
     return errors + _check_derived(row)
 
 
-def _check_derived(row: _Row) -> list[RowError]:
+def _check_derived(row: CheckedRow) -> list[RowError]:
     """Return a problem for each exported column the tracker derives that the row changes."""
     errors = []
     for column in EXPORTED_COLUMNS:
@@ -318,12 +335,12 @@ def _same(source: Row, name: str, kind: str, stored) -> bool:
     return source.text(name).casefold() == cell_text(stored).casefold()
 
 
-def _check_ownership(rows: list[_Row], user) -> list[RowError]:
+def _check_ownership(rows: list[CheckedRow], user) -> list[RowError]:
     """Return a problem for each row that would write to an organization ``user`` does not own."""
     if user is None or user.is_superuser:
         return []
     # A row that changes nothing writes nothing: an owner may send back a whole export.
-    rows = [row for row in rows if row.existing is None or _changes(row)]
+    rows = [row for row in rows if row.existing is None or row_changes(row)]
     owned = set(
         Membership.objects.filter(user=user, role=Membership.Role.OWNER).values_list(
             "organization_id", flat=True
@@ -343,7 +360,7 @@ def _check_ownership(rows: list[_Row], user) -> list[RowError]:
     ]
 
 
-def _changes(row: _Row) -> dict[str, str]:
+def row_changes(row: CheckedRow) -> dict[str, str]:
     """Return the fields of an existing milestone that the row changes."""
     values, existing = row.values, row.existing
     wanted = {
@@ -357,14 +374,14 @@ def _changes(row: _Row) -> dict[str, str]:
     return {name: value for name, value in wanted.items() if getattr(existing, name) != value}
 
 
-def _plan_changes(rows: list[_Row]) -> ImportResult:
+def _plan_changes(rows: list[CheckedRow]) -> ImportResult:
     """Return what an import of the checked rows would do, writing nothing."""
     result = ImportResult(dry_run=True)
     for row in rows:
         ref = row.values["ref"]
         if row.existing is None:
             result.created.append(ref)
-        elif _changes(row):
+        elif row_changes(row):
             result.updated.append(ref)
         else:
             result.unchanged.append(ref)
@@ -372,14 +389,14 @@ def _plan_changes(rows: list[_Row]) -> ImportResult:
 
 
 @transaction.atomic
-def _apply(rows: list[_Row], user) -> ImportResult:
+def apply_checked(rows: list[CheckedRow], user) -> ImportResult:
     """Create or update the milestones of the checked rows."""
     result = ImportResult()
     for row in rows:
         if row.existing is None:
             _create(row, user)
             result.created.append(row.values["ref"])
-        elif changes := _changes(row):
+        elif changes := row_changes(row):
             _update(row, changes, user)
             result.updated.append(row.values["ref"])
         else:
@@ -387,7 +404,7 @@ def _apply(rows: list[_Row], user) -> ImportResult:
     return result
 
 
-def _create(row: _Row, user) -> Milestone:
+def _create(row: CheckedRow, user) -> Milestone:
     values = row.values
     return create_milestone(
         initiative=row.initiative,
@@ -403,7 +420,7 @@ def _create(row: _Row, user) -> Milestone:
     )
 
 
-def _update(row: _Row, changes: dict[str, str], user) -> None:
+def _update(row: CheckedRow, changes: dict[str, str], user) -> None:
     milestone = row.existing
     if changes.keys() - {"status"}:
         milestone = edit_texts(
