@@ -52,6 +52,8 @@ MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
 # The export names the owner's code owner_code; an import takes either name.
 ALIASES = {"owner_code": "owner"}
 PHRASE_COLUMNS = {"phrase"}
+EMPTY = ("", None)
+KINDS, STATUSES = set(Milestone.Kind.values), set(Milestone.Status.values)
 # Columns of the export that an import does not change. Those the tracker derives from the
 # milestone must still hold what the tracker holds, so that an edit is refused rather than lost;
 # the others change on their own (the overdue flag, RAG, names of other records) and are ignored.
@@ -263,9 +265,9 @@ def _check_row(row: CheckedRow, plan: Plan, sessions, first_line: dict) -> list[
         error("initiative", f"the plan {plan.code} has no initiative {values['initiative']!r}.")
     if values["owner"] and row.owner is None:
         error("owner", f"no organization has the code {values['owner']!r}.")
-    if values["kind"] and values["kind"] not in Milestone.Kind.values:
+    if values["kind"] and values["kind"] not in KINDS:
         error("kind", f"{values['kind']!r} is not one of {', '.join(Milestone.Kind.values)}.")
-    if values["status"] and values["status"] not in Milestone.Status.values:
+    if values["status"] and values["status"] not in STATUSES:
         error(
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
@@ -327,6 +329,12 @@ def _check_derived(row: CheckedRow) -> list[RowError]:
 
 def _same(source: Row, name: str, kind: str, stored) -> bool:
     """Say whether the cell under ``name`` holds ``stored``, read as a ``kind`` cell."""
+    cell = source.value(name)
+    # A workbook's cells come back with the types they were exported with (numbers as floats).
+    if (cell == stored and type(cell) in (type(stored), float)) or (
+        cell in EMPTY and stored in EMPTY
+    ):
+        return True
     if kind == "date":
         try:
             return source.date(name) == stored

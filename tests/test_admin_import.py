@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db
 IMPORT = reverse("admin:roadmap_milestone_import")
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def org_a():
     return OrganizationFactory(code="org-a")
@@ -89,6 +94,15 @@ def test_the_preview_shows_exactly_the_edited_row_and_writes_nothing(
     )
     assert str(row.place) == "sheet Milestones, row 2"
     assert Milestone.objects.get(pk=mine.pk).title_ja == "住民記録"
+
+
+def test_the_preview_reads_in_japanese(client, owner_a, mine):
+    data = edited(export(client), mine="住民記録（改）")
+    client.force_login(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
+    page = upload(client, data).content.decode()
+    assert "作成0件、更新1件、変更なし0件、拒否0件。" in page
+    assert "取り込みを確定する" in page
 
 
 def test_confirming_applies_the_preview_with_the_user_in_the_history(client, owner_a, mine):
