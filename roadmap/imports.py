@@ -17,6 +17,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 
 from roadmap.exports import WORKBOOK_COLUMNS as EXPORTED_COLUMNS
+from roadmap.exports import field_values
 from roadmap.models import (
     DietSession,
     Initiative,
@@ -314,12 +315,12 @@ def _check_existing(row: CheckedRow) -> list[RowError]:
 
 def _check_derived(row: CheckedRow) -> list[RowError]:
     """Return a problem for each exported column the tracker derives that the row changes."""
-    errors = []
+    errors, values = [], field_values(row.existing)
     for column in EXPORTED_COLUMNS:
         kind = CHECKED_COLUMNS.get(column.name)
         if kind is None or column.name not in row.source.table.header:
             continue
-        stored = column.value(row.existing)
+        stored = column.value(values)
         if not _same(row.source, column.name, kind, stored):
             shown = cell_text(stored) or "nothing"
             message = f"milestone {row.existing.ref!r} has {column.name} {shown}; " + _DERIVED

@@ -12,7 +12,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 from icalendar import Calendar, Event, vDatetime, vDDDTypes, vInt, vText, vUri
 
-from roadmap.exports import MILESTONE_COLUMNS, absolute_url, milestones_workbook
+from roadmap.exports import MILESTONE_COLUMNS, absolute_url, export_rows, milestones_workbook
 from roadmap.filters import filter_milestones, paginate, positive_integer
 from roadmap.models import Milestone
 from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
@@ -169,11 +169,9 @@ def csv_response(queryset):
 def csv_rows(queryset):
     """Yield the byte-order mark, the header line, then one line per milestone."""
     writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([name for name, *_ in MILESTONE_COLUMNS])
-    for milestone in queryset.iterator(chunk_size=CHUNK):
-        yield writer.writerow(
-            [neutralised(column.value(milestone)) for column in MILESTONE_COLUMNS]
-        )
+    yield "\ufeff" + writer.writerow([column.name for column in MILESTONE_COLUMNS])
+    for values in export_rows(queryset):
+        yield writer.writerow([neutralised(value) for value in values])
 
 
 # Excel -------------------------------------------------------------------------------------
