@@ -62,6 +62,13 @@ def fiscal_year(values: Mapping) -> str:
     return periods.fiscal_year_label(periods.fiscal_year(values["deadline"]))
 
 
+def slip_days(values: Mapping) -> int | None:
+    """Return by how many days the deadline moved from the baseline (see roadmap.baselines)."""
+    if values["baseline_on"] is None or values["deadline"] is None:
+        return None
+    return (values["deadline"] - values["baseline_on"]).days
+
+
 def window(values: Mapping) -> str:
     """Return the window as one text, 2025-04-01〜2026-03-31, either end possibly open."""
     start, end = values["window_start"], values["window_end"]
@@ -87,7 +94,10 @@ MILESTONE_COLUMNS = (
     Column("precision", "precision"),
     Column("soft", "soft", 8),
     Column("deadline", "deadline"),
-    Column("baseline_deadline", "baseline_deadline"),
+    # The baseline the export was read against (roadmap.baselines): the original deadline, or
+    # the deadline in the edition named by ?baseline=.
+    Column("baseline_deadline", "baseline_on"),
+    Column("slip_days", None, 10, slip_days),
     Column("status", "status"),
     Column("completed_on", "completed_on"),
     Column("overdue", None, 8, lambda v: v["overdue_since"] is not None),
@@ -105,7 +115,7 @@ FIELDS = tuple(column.field for column in WORKBOOK_COLUMNS if column.field)
 
 
 def field_values(milestone: Milestone) -> dict:
-    """Return a loaded milestone's values of FIELDS, as ``values(*FIELDS)`` reads them."""
+    """Return the values of FIELDS of a milestone read with its baseline (``with_baseline``)."""
     values = {}
     for name in FIELDS:
         value = milestone

@@ -95,6 +95,8 @@ def _outcome(row: CheckedRow, errors: list[RowError]) -> RowOutcome:
     if errors:
         outcome.outcome = Outcome.REFUSED
         outcome.reasons = [_reason(error) for error in errors]
+    elif row.existing is None and row.recurring and row.existing_series is not None:
+        outcome.outcome = Outcome.UNCHANGED
     elif row.existing is not None:
         changes = row_changes(row)
         outcome.outcome = Outcome.UPDATE if changes else Outcome.UNCHANGED

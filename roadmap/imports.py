@@ -2,7 +2,9 @@
 is written.
 
 The file is read by roadmap.tabular (first sheet, header on row 1). Columns: ref, initiative,
-owner, title_ja, title_en, phrase, kind, status and, optionally, source_text. A file with one bad
+owner, title_ja, title_en, phrase, kind, status and, optionally, source_text and event (the code
+of the event a phrase such as 「10年を経過する前から」 counts from). A yearly phrase
+(「毎年度6月」) makes the row a recurring commitment with a milestone a year. A file with one bad
 row is rejected whole; each error names its place in the file (``line 4, column phrase`` or
 ``sheet Milestones, cell K4 (phrase)``) and the reason. A ref that exists already updates that
 milestone's titles, source wording and status; its phrase, kind, owner and initiative must stay
@@ -16,15 +18,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 
+from roadmap.baselines import with_baseline
 from roadmap.exports import WORKBOOK_COLUMNS as EXPORTED_COLUMNS
 from roadmap.exports import field_values
 from roadmap.models import (
     DietSession,
+    EventDate,
     Initiative,
     Membership,
     Milestone,
     Organization,
     Plan,
+    RecurringCommitment,
 )
 from roadmap.services.milestones import (
     create_milestone,
@@ -32,6 +37,7 @@ from roadmap.services.milestones import (
     resolve_window,
     set_status,
 )
+from roadmap.services.recurring import create_series, is_recurrence
 from roadmap.tabular import CellError, Place, Row, Table, TableError, cell_text, read_table
 
 security_log = logging.getLogger("roadmap.security")
@@ -46,8 +52,9 @@ COLUMNS = (
     "kind",
     "status",
     "source_text",
+    "event",
 )
-OPTIONAL_COLUMNS = {"source_text"}
+OPTIONAL_COLUMNS = {"source_text", "event"}
 REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
 MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
 # The export names the owner's code owner_code; an import takes either name.
@@ -66,11 +73,13 @@ CHECKED_COLUMNS = {
     "precision": "text",
     "soft": "text",
     "deadline": "date",
-    "baseline_deadline": "date",
     "fiscal_year": "text",
     "window": "text",
 }
 IGNORED_COLUMNS = {
+    # Read against the baseline the export chose (?baseline=): not the milestone's own.
+    "baseline_deadline",
+    "slip_days",
     "owner_name_ja",
     "owner_name_en",
     "completed_on",
@@ -83,6 +92,8 @@ _DERIVED = (
     "the tracker works it out from the phrase and the kind; it is not imported (a deadline "
     "changes only through a revision with a reason)."
 )
+# Room for 「-2025」 after a recurring commitment's ref in each year's milestone.
+MAX_SERIES_REF = RecurringCommitment._meta.get_field("ref").max_length
 _REVISE = (
     "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
 )
@@ -123,6 +134,10 @@ class CheckedRow:
     initiative: Initiative | None = None
     owner: Organization | None = None
     existing: Milestone | None = None
+    anchor: EventDate | None = None
+    existing_series: RecurringCommitment | None = None
+    # A phrase such as 「毎年度6月」 makes the row a recurring commitment, one milestone a year.
+    recurring: bool = False
 
     @property
     def line(self) -> int:
@@ -169,23 +184,23 @@ def check_milestones(file, *, plan_code: str, user=None, lock: bool = False) -> 
     return Checked(rows, _check_rows(rows, plan, user, lock=lock))
 
 
-def _check_header(table: Table) -> list[RowError]:
+def _check_header(table: Table, columns=COLUMNS, optional=OPTIONAL_COLUMNS) -> list[RowError]:
     """Return the problems with the header: missing, unknown or repeated columns."""
     header, names = table.header, _names(table)
     errors = [
         RowError(table.place(name), "this column is missing from the header.")
-        for name in COLUMNS
-        if name not in names and name not in OPTIONAL_COLUMNS
+        for name in columns
+        if name not in names and name not in optional
     ]
     errors += [
         RowError(
             table.place(name or "(empty)"),
-            f"unknown column; expected {', '.join(COLUMNS)} or a column of the export.",
+            f"unknown column; expected {', '.join(columns)}"
+            + (" or a column of the export." if columns is COLUMNS else "."),
         )
         for name in header
-        if ALIASES.get(name, name) not in COLUMNS
-        and name not in CHECKED_COLUMNS
-        and name not in IGNORED_COLUMNS
+        if ALIASES.get(name, name) not in columns
+        and not (columns is COLUMNS and (name in CHECKED_COLUMNS or name in IGNORED_COLUMNS))
     ]
     errors += [
         RowError(table.place(name), "this column appears twice.")
@@ -200,7 +215,7 @@ def _names(table: Table) -> dict[str, str]:
     return {ALIASES.get(name, name): name for name in table.header}
 
 
-def _values(table: Table) -> tuple[list[CheckedRow], list[RowError]]:
+def _values(table: Table, columns=COLUMNS) -> tuple[list[CheckedRow], list[RowError]]:
     """Return each row's values by column, read as each column needs them."""
     rows, errors, names = [], [], _names(table)
     for source in table.rows:
@@ -210,7 +225,7 @@ def _values(table: Table) -> tuple[list[CheckedRow], list[RowError]]:
             errors.append(RowError(source.place(), message))
             continue
         values = {}
-        for column in COLUMNS:
+        for column in columns:
             name = names.get(column)
             try:
                 read = source.phrase if column in PHRASE_COLUMNS else source.text
@@ -226,23 +241,35 @@ def _check_rows(rows: list[CheckedRow], plan: Plan, user, *, lock: bool) -> list
     errors = []
     initiatives = {i.number: i for i in plan.initiatives.all()}
     owners = Organization.objects.in_bulk([r.values["owner"] for r in rows], field_name="code")
-    milestones = Milestone.objects.select_related("owner", "initiative")
+    milestones = with_baseline(Milestone.objects.select_related("owner", "initiative"), None)
     if lock:
         milestones = milestones.select_for_update(of=("self",))
     existing = milestones.in_bulk([r.values["ref"] for r in rows], field_name="ref")
+    series = RecurringCommitment.objects.in_bulk([r.values["ref"] for r in rows], field_name="ref")
     sessions = DietSession.objects.for_resolver()
+    events = EventDate.objects.all()
+    by_code = {event.code: event for event in events}
+    resolver_events = [event.as_resolver_event() for event in events]
     first_line = {}
     for row in rows:
         row.initiative = initiatives.get(row.values["initiative"])
         row.owner = owners.get(row.values["owner"])
         row.existing = existing.get(row.values["ref"])
-        errors += _check_row(row, plan, sessions, first_line)
+        row.anchor = by_code.get(row.values["event"])
+        row.existing_series = series.get(row.values["ref"])
+        if row.values["event"] and row.anchor is None:
+            known = ", ".join(by_code) or "none"
+            message = f"no event has the code {row.values['event']!r}; known: {known}."
+            errors.append(RowError(row.place("event"), message))
+            continue
+        errors += _check_row(row, plan, (sessions, resolver_events), first_line)
     return errors + _check_ownership(rows, user)
 
 
-def _check_row(row: CheckedRow, plan: Plan, sessions, first_line: dict) -> list[RowError]:
-    """Return the problems of one row."""
+def _check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> list[RowError]:
+    """Return the problems of one row; ``known_dates`` are the Diet sessions and events."""
     values, errors = row.values, []
+    sessions, events = known_dates
 
     def error(column, message):
         errors.append(RowError(row.place(column), message))
@@ -272,13 +299,22 @@ def _check_row(row: CheckedRow, plan: Plan, sessions, first_line: dict) -> list[
         error(
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
-    if row.existing is None:
+    row.recurring = is_recurrence(values["phrase"])
+    if row.existing is None and not row.recurring:
         # An existing milestone's phrase is checked against the stored one instead.
         try:
-            resolve_window(values["phrase"], reference=plan.decided_on, diet_sessions=sessions)
+            resolve_window(
+                values["phrase"],
+                reference=plan.decided_on,
+                diet_sessions=sessions,
+                events=events,
+                anchor=row.anchor,
+            )
         except ValidationError as problem:
             error("phrase", " ".join(problem.messages))
-    else:
+    if row.recurring and len(values["ref"]) > MAX_SERIES_REF:
+        error("ref", f"a yearly commitment's ref has at most {MAX_SERIES_REF} characters.")
+    if row.existing is not None:
         errors += _check_existing(row)
     return errors
 
@@ -388,7 +424,9 @@ def _plan_changes(rows: list[CheckedRow]) -> ImportResult:
     result = ImportResult(dry_run=True)
     for row in rows:
         ref = row.values["ref"]
-        if row.existing is None:
+        if row.recurring and row.existing is None:
+            (result.unchanged if row.existing_series else result.created).append(ref)
+        elif row.existing is None:
             result.created.append(ref)
         elif row_changes(row):
             result.updated.append(ref)
@@ -402,7 +440,13 @@ def apply_checked(rows: list[CheckedRow], user) -> ImportResult:
     """Create or update the milestones of the checked rows."""
     result = ImportResult()
     for row in rows:
-        if row.existing is None:
+        if row.recurring and row.existing is None:
+            if row.existing_series is None:
+                _create_series(row)
+                result.created.append(row.values["ref"])
+            else:
+                result.unchanged.append(row.values["ref"])
+        elif row.existing is None:
             _create(row, user)
             result.created.append(row.values["ref"])
         elif changes := row_changes(row):
@@ -425,7 +469,22 @@ def _create(row: CheckedRow, user) -> Milestone:
         kind=values["kind"],
         source_text=values["source_text"],
         status=values["status"] or Milestone.Status.PLANNED,
+        anchor=row.anchor,
         user=user,
+    )
+
+
+def _create_series(row: CheckedRow) -> RecurringCommitment:
+    values = row.values
+    return create_series(
+        initiative=row.initiative,
+        owner=row.owner,
+        ref=values["ref"],
+        title_ja=values["title_ja"],
+        title_en=values["title_en"],
+        phrase=values["phrase"],
+        kind=values["kind"],
+        source_text=values["source_text"],
     )
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0004_notification_claim'),
+        ('roadmap', '0009_digital_agency_established'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
