@@ -25,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from roadmap import periods
 from roadmap.admin_forms import MilestoneAddForm, MilestoneChangeForm, ReviseDeadlineForm
+from roadmap.admin_import import MilestoneImportMixin
 from roadmap.models import (
     DeadlineRevision,
     DietSession,
@@ -238,7 +239,7 @@ CHANGE_ONLY_FIELDS = ("status_comment", "base_version")
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
     list_display = [
         "display_title",
         "owner",
@@ -395,6 +396,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
             kind=data["kind"],
             source_text=data["source_text"],
             status=data["status"],
+            anchor=data.get("anchor"),
             user=request.user,
         )
 
@@ -742,6 +744,7 @@ class NotificationAdmin(ReadOnlyForMembers, admin.ModelAdmin):
     list_display = [
         "recipient",
         "milestone",
+        "measurement",
         "kind",
         "deadline",
         "lead",
@@ -750,10 +753,20 @@ class NotificationAdmin(ReadOnlyForMembers, admin.ModelAdmin):
         "last_error",
         "sent_at",
     ]
-    list_select_related = ["milestone"]
+    list_select_related = ["milestone", "measurement__indicator"]
     list_filter = ["state", "kind"]
     search_fields = ["recipient"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        # About a milestone or an indicator measurement of the member's organizations.
+        mine = list(roles(request))
+        return queryset.filter(
+            Q(milestone__owner__in=mine) | Q(measurement__indicator__owner__in=mine)
+        )
 
 
 @admin.register(UserPreference)
@@ -786,6 +799,9 @@ class UserPreferenceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+
+# Registered here so that the admin's autodiscovery finds them.
+from roadmap import admin_indicators  # noqa: E402, F401
 
 # The programme's records register themselves with the admin site.
 from roadmap.programme import admin as programme_admin  # noqa: E402, F401

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from roadmap.imports import ImportRejected, import_milestones
-from roadmap.models import DeadlineRevision, Membership, Milestone
+from roadmap.models import DeadlineRevision, Membership, Milestone, RecurringCommitment
 from roadmap.xlsx import Sheet, workbook
 from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory
 
@@ -128,7 +128,7 @@ def test_missing_and_unknown_columns_are_named_on_line_one():
         "line 1, column title_ja: this column is missing from the header.",
         "line 1, column title_en: this column is missing from the header.",
         "line 1, column title: unknown column; expected ref, initiative, owner, title_ja, "
-        "title_en, phrase, kind, status, source_text.",
+        "title_en, phrase, kind, status, source_text, event or a column of the export.",
     ]
 
 
@@ -195,6 +195,40 @@ def test_the_command_dry_run_writes_nothing(tmp_path, capsys):
     call_command("import_milestones", str(path), "--dry-run")
     assert capsys.readouterr().out == "Would create 1, would update 0, left 0 unchanged.\n"
     assert not Milestone.objects.exists()
+
+
+def test_a_phrase_counted_from_an_event_names_the_event_in_its_own_column():
+    header = HEADER.replace("\n", ",event\n")
+    row = "review,5.4.1.3,digital,在り方の検討,,10年を経過する前から,start,,,"
+    row += "digital-agency-established\n"
+    import_milestones(csv_file(header + row))
+    review = Milestone.objects.get(ref="review")
+    assert (review.anchor.code, review.deadline) == (
+        "digital-agency-established",
+        date(2031, 8, 31),
+    )
+
+
+def test_a_phrase_counted_from_no_known_event_is_refused_with_its_line():
+    header = HEADER.replace("\n", ",event\n")
+    row = "review,5.4.1.3,digital,在り方の検討,,10年を経過する前から,start,,,\n"
+    unknown = row.replace(",\n", ",moon-landing\n")
+    assert rejected(header + row)[0].startswith("line 2, column phrase: 「10年を経過する前から」")
+    assert rejected(header + unknown) == [
+        "line 2, column event: no event has the code 'moon-landing'; "
+        "known: digital-agency-established."
+    ]
+
+
+def test_a_yearly_phrase_imports_a_recurring_commitment_with_its_years():
+    row = "cycle,5.4.1.3,digital,重点分野,Priority areas,毎年度6月,deadline,,毎年、重点分野\n"
+    result = import_milestones(csv_file(HEADER + row))
+    assert result.created == ["cycle"]
+    series = RecurringCommitment.objects.get(ref="cycle")
+    assert (series.phrase, series.first_year) == ("毎年度6月", 2024)
+    first = Milestone.objects.get(ref="cycle-2024")
+    assert (first.series, first.phrase, first.deadline) == (series, "2024年6月", date(2024, 6, 30))
+    assert import_milestones(csv_file(HEADER + row)).unchanged == ["cycle"]
 
 
 def workbook_file(*rows):

@@ -15,9 +15,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TIMELINE_QUERIES = 3  # count, page of milestones, owner suggestions
-# milestone, revisions, their users, comments, authors, steps, history, owners
-MILESTONE_QUERIES = 8
+TIMELINE_QUERIES = 4  # count, page of milestones, owner suggestions, baseline editions
+# milestone, revisions, their users, comments, authors, steps, editions, history, owners,
+# indicators (their measurements: one more when there are any)
+MILESTONE_QUERIES = 10
 
 
 def text(response):

@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_CATCH_UP_SECONDS = env_int("CELERY_BEAT_CATCH_UP_SECONDS", 0)
 CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS = env_int("CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS", 0)
 CELERY_BEAT_SCHEDULE = {
+    "create-recurring-occurrences": {
+        "task": "roadmap.tasks.create_occurrences_task",
+        "schedule": CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS or crontab(hour=0, minute=1),
+    },
     "flag-overdue": {
         "task": "roadmap.tasks.flag_overdue_task",
         "schedule": CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS or crontab(hour=0, minute=5),
