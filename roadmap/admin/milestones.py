@@ -23,6 +23,7 @@ from roadmap.admin.filters import (
     UsedRelatedFilter,
 )
 from roadmap.admin.forms import MilestoneAddForm, MilestoneChangeForm, ReviseDeadlineForm
+from roadmap.admin.imports import MilestoneImportMixin
 from roadmap.models import Milestone, Organization
 from roadmap.security import refuse
 from roadmap.services.milestones import (
@@ -72,7 +73,7 @@ CHANGE_ONLY_FIELDS = ("status_comment", "base_version")
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
     list_display = [
         "display_title",
         "owner",

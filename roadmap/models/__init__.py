@@ -12,7 +12,12 @@ from roadmap.models.indicators import (
     RecurringCommitment,
 )
 from roadmap.models.milestones import Milestone, MilestoneQuerySet
-from roadmap.models.notifications import Notification, NotificationQuerySet, UserPreference
+from roadmap.models.notifications import (
+    Notification,
+    NotificationQuerySet,
+    PendingImport,
+    UserPreference,
+)
 from roadmap.models.organizations import (
     BelongingQuerySet,
     Membership,
@@ -67,6 +72,7 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "OrganizationQuerySet",
+    "PendingImport",
     "Plan",
     "ProgressSnapshot",
     "RecurringCommitment",

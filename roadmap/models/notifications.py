@@ -156,3 +156,17 @@ class Notification(models.Model):
     def __str__(self):
         about = self.milestone or self.measurement
         return f"{self.get_kind_display()} · {about} → {self.recipient}"
+
+
+class PendingImport(models.Model):
+    """An uploaded file shown in an import preview, kept until the import is confirmed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    file_name = models.CharField(max_length=200)
+    plan_code = models.CharField(max_length=50)
+    content = models.BinaryField()
+    digest = models.CharField(max_length=64)
+
+    def __str__(self):
+        return self.file_name
