@@ -32,9 +32,9 @@ from django.urls import path
 from django.utils import timezone
 
 from roadmap.imports import import_milestones
-from roadmap.models import Membership, Milestone, Notification, Step
+from roadmap.models import Membership, Milestone, Notification, Plan, Step
 from roadmap.services import scheduler
-from roadmap.standardization import PLAN_CODE, refresh_statistics
+from roadmap.standardization import refresh_statistics
 from roadmap.tabular import read_table
 
 # The day the jobs run for: after the programme deadline, before the FY2030 re-plans.
@@ -425,7 +425,7 @@ def bench_workbooks(*, runs: int) -> list[Row]:
     state = Milestone.objects.aggregate(versions=Sum("version"), latest=Max("updated_at"))
 
     def reimport():
-        result = import_milestones(data, plan_code=PLAN_CODE)
+        result = import_milestones(data, plan_code=Plan.PRIORITY_PLAN_2024)
         if result.created or result.updated:
             raise BenchError("Importing the exported workbook back changed milestones.")
 
