@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import dashboard as figures
-from roadmap import periods, standard_steps
+from roadmap import dashboard as dashboard_figures
+from roadmap import periods, standard_steps, tallies
 from roadmap.filters import PageNotFound, filter_milestones, paginate
 from roadmap.models import Milestone, Organization
 from roadmap.timeline import Axis, group_rows
@@ -141,20 +141,28 @@ def readable_value(field, value, names):
 def dashboard(request):
     """Show counts by area and owner, and the programme's progress by prefecture and system."""
     filterset = filter_milestones(request, Milestone.objects.all())
-    selected = filterset.qs.order_by()
-    owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
-    prefectures = figures.progress_by_prefecture(selected)
+    if any(value not in (None, "") for value in filterset.form.cleaned_data.values()):
+        selected = filterset.qs.order_by()
+        figures = tallies.Figures(
+            areas=dashboard_figures.by_area(selected),
+            owners=dashboard_figures.by_owner(selected),
+            prefectures=dashboard_figures.progress_by_prefecture(selected),
+            systems=dashboard_figures.progress_by_system(selected),
+        )
+    else:
+        # The whole plan: the stored figures, counted again only after a change.
+        figures = tallies.current()
     return render(
         request,
         "roadmap/dashboard.html",
         {
             "filterset": filterset,
             "owner_suggestions": owner_suggestions(),
-            "areas": figures.by_area(selected),
-            "owners": owners,
-            "prefectures": prefectures,
-            "prefecture_total": figures.totals(prefectures),
-            "systems": figures.progress_by_system(selected),
+            "areas": figures.areas,
+            "owners": paginate(request, figures.owners, OWNERS_PER_PAGE),
+            "prefectures": figures.prefectures,
+            "prefecture_total": dashboard_figures.totals(figures.prefectures),
+            "systems": figures.systems,
             "language": language(),
         },
     )
