@@ -418,6 +418,12 @@ def build_digest(
             "as_of": as_of,
             "site_url": settings.SITE_URL,
             "settings_path": reverse("roadmap:settings"),
+            # Translated once per digest rather than in every item.
+            "labels": {
+                "deadline": gettext("Deadline"),
+                "phrase": gettext("Phrase"),
+                "status": gettext("Status"),
+            },
         }
         context["overdue_count"] = sum(item["overdue"] for item in context["items"])
         context["due_soon_count"] = len(context["items"]) - context["overdue_count"]
