@@ -25,9 +25,11 @@ def scale_to(factor: int, *, report=print) -> None:
         raise ValueError("Scaling the benchmark data needs PostgreSQL.")
     for copy in range(2, factor + 1):
         suffix = f"{COPY}{copy}"
-        if Organization.objects.filter(code__endswith=suffix).exists():
-            continue
         with transaction.atomic(), connection.cursor() as cursor:
+            # A second run making copies at the same time waits here, then skips what exists.
+            cursor.execute(f"LOCK TABLE {Organization._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+            if Organization.objects.filter(code__endswith=suffix).exists():
+                continue
             for statement in copy_statements():
                 cursor.execute(statement, {"suffix": suffix, "label": f" #{copy}"})
         report(f"copy {copy} of the programme added")

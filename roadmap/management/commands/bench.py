@@ -127,9 +127,7 @@ class Command(BaseCommand):
             if options["small"]:
                 command.append("--small")
             self.stdout.write(f"Running the bench at {options['scale']}× on {url} …")
-            done = subprocess.run(
-                command, env={**os.environ, "DATABASE_URL": url}, check=False
-            )
+            done = subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=False)
             if done.returncode:
                 raise CommandError(f"The bench at {options['scale']}× failed.")
             return json.loads(summary.read_text(encoding="utf-8"))
