@@ -9,6 +9,7 @@ are recorded once per row, in a warm-up run that does the same work as the timed
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import socket
@@ -397,11 +398,16 @@ def loopback_smtp():
         port = probe.getsockname()[1]
     handler = CountingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # The server logs every SMTP command at INFO: that would be timed with the mails.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
     controller.start()
     try:
         yield handler, port
     finally:
         controller.stop()
+        server_log.setLevel(level)
 
 
 # Pages -------------------------------------------------------------------------------------
