@@ -120,7 +120,8 @@ def queue_notifications(*, as_of: date) -> dict:
     Each kind is one INSERT … SELECT … ON CONFLICT DO NOTHING: the database joins the
     milestones to their recipients and to each recipient's lead times and writes the rows.
     """
-    stamp = timezone.now()
+    # As the ORM would store it: SQLite keeps datetimes as text in UTC.
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     dialect = DIALECTS[connection.vendor]
     # Milestones that will be overdue a day after the furthest lead time unless someone acts.
     horizon = as_of + timedelta(days=_max_lead_days() + 1)
