@@ -1,6 +1,6 @@
 """The unfiltered dashboard's figures, stored and read back instead of counted per request.
 
-Database triggers (migration 0005) count every statement that writes milestones, deadline
+Database triggers (migration 0011) count every statement that writes milestones, deadline
 revisions, organizations or initiatives in ``DashboardState.changes``, whoever writes them:
 services, the admin, imports, the scheduler, a hand-written UPDATE. The figures are stored as
 ``DashboardTally`` rows together with the count they were made at; a request finds them current

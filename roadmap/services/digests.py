@@ -35,8 +35,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from roadmap import periods
+from roadmap.exports import absolute_url
 from roadmap.models import Notification, UserPreference
-from roadmap.views.feeds import absolute_url
 from roadmap.workdays import is_working_day
 
 FIRST_RETRY = timedelta(minutes=5)
@@ -54,9 +54,6 @@ MARK_EVERY = 20
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
-# What a digest reads of each notice and of its milestone.
-NOTICE_FIELDS = ("recipient", "kind", "deadline", "attempts", "milestone")
-MILESTONE_FIELDS = ("title_ja", "title_en", "phrase", "status", "deadline")
 # Every statement that marks a notice also ends its claim.
 UNCLAIMED = {"claim": None, "claimed_at": None}
 
@@ -261,8 +258,7 @@ def _claim(addresses, now, *, key) -> dict[str, list[Notification]]:
         Notification.objects.filter(pk__in=locked).update(claim=key, claimed_at=timezone.now())
     claimed = (
         Notification.objects.filter(claim=key)
-        .select_related("milestone")
-        .only(*NOTICE_FIELDS, *(f"milestone__{name}" for name in MILESTONE_FIELDS))
+        .select_related("milestone", "measurement__indicator")
         .order_by("recipient", _overdue_first(), "deadline", "pk")
     )
     by_address, later = defaultdict(list), []
@@ -346,6 +342,9 @@ def _overdue_first():
 
 
 def _still_applies(notice) -> bool:
+    if notice.milestone_id is None:
+        # A behind-target notice reports a measurement, which stays what it was.
+        return True
     milestone = notice.milestone
     return not milestone.is_closed and milestone.deadline == notice.deadline
 
@@ -426,7 +425,10 @@ def build_digest(
             },
         }
         context["overdue_count"] = sum(item["overdue"] for item in context["items"])
-        context["due_soon_count"] = len(context["items"]) - context["overdue_count"]
+        context["behind_count"] = sum(item["behind"] for item in context["items"])
+        context["due_soon_count"] = (
+            len(context["items"]) - context["overdue_count"] - context["behind_count"]
+        )
         # Collapsing whitespace keeps the subject on one header line whatever it contains.
         subject = " ".join(templates.subject.render(context).split())
         text = templates.text.render(context)
@@ -438,11 +440,14 @@ def build_digest(
 
 def _item(notice, as_of, language) -> dict:
     # Dates and phrases are made here once, not by template filters and tags in both parts.
+    if notice.measurement_id is not None:
+        return _indicator_item(notice, language)
     milestone = notice.milestone
     overdue = notice.kind == Notification.Kind.OVERDUE
     days = abs((as_of - notice.deadline).days)
     return {
         "overdue": overdue,
+        "behind": False,
         "days": days,
         "when": _when(overdue, days),
         "title": milestone.title(language),
@@ -453,6 +458,33 @@ def _item(notice, as_of, language) -> dict:
         "status": milestone.get_status_display(),
         "url": absolute_url(milestone),
     }
+
+
+def _indicator_item(notice, language) -> dict:
+    measurement = notice.measurement
+    indicator = measurement.indicator
+    unit = indicator.unit(language)
+    return {
+        "overdue": False,
+        "behind": True,
+        "title": indicator.name(language),
+        "measured": gettext("%(value)s %(unit)s on %(day)s")
+        % {"value": number(measurement.value), "unit": unit, "day": measurement.measured_on},
+        "target": gettext("%(value)s %(unit)s by %(day)s")
+        % {
+            "value": number(indicator.target_value),
+            "unit": unit,
+            "day": indicator.target_on or "—",
+        },
+        "source": measurement.source,
+        "url": f"{settings.SITE_URL}{reverse('roadmap:dashboard')}#indicator-{indicator.ref}",
+    }
+
+
+def number(value) -> str:
+    """Return a decimal without trailing zeros, grouped by thousands: 1,500 or 12.5."""
+    text = f"{value.normalize():,f}"
+    return text
 
 
 def _when(overdue, days) -> str:

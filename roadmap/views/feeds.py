@@ -3,17 +3,23 @@
 import csv
 import hashlib
 from datetime import timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Count, Max, Sum
-from django.http import JsonResponse, StreamingHttpResponse
-from django.urls import reverse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 
-from roadmap import ical
+from roadmap import baselines, ical
+from roadmap.exports import (
+    MILESTONE_COLUMNS,
+    absolute_url,
+    export_rows,
+    milestones_workbook,
+    slip_days,
+    url_of,
+)
 from roadmap.filters import filter_milestones, paginate, positive_integer
 from roadmap.models import Milestone
 from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
@@ -28,21 +34,7 @@ MAX_PAGE_SIZE = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Part of every feed's ETag: raise it when what a feed or export shows changes, so that
 # clients holding the old rendering fetch the new one.
-RENDERING = 2
-
-
-def absolute_url(milestone):
-    """Return the milestone's page at the site's public address."""
-    # Reversing once and filling in the number keeps tens of thousands of rows cheap.
-    return milestone_url_template(settings.SITE_URL).replace(PK_PLACEHOLDER, str(milestone.pk))
-
-
-PK_PLACEHOLDER = "987654321"
-
-
-@lru_cache(maxsize=4)
-def milestone_url_template(site_url):
-    return f"{site_url}{reverse('roadmap:milestone', args=[int(PK_PLACEHOLDER)])}"
+RENDERING = 3
 
 
 def export_etag(queryset):
@@ -70,8 +62,17 @@ def unless_unchanged(request, queryset, render):
 @reading_view(text_answer)
 def ics(request):
     """Stream an iCalendar feed: one all-day event per milestone that has a deadline."""
-    filterset = filter_milestones(request, milestones().filter(deadline__isnull=False))
+    filterset = filter_milestones(
+        request,
+        read_against_baseline(request, milestones().filter(deadline__isnull=False)),
+        allowed=baselines.ALLOWED,
+    )
     return unless_unchanged(request, filterset.qs, calendar_response)
+
+
+def read_against_baseline(request, queryset):
+    """Return ``queryset`` annotated with the baseline the request names (see baselines)."""
+    return baselines.with_baseline(queryset, baselines.baseline_edition(request))
 
 
 def calendar_response(queryset):
@@ -98,6 +99,8 @@ EVENT_FIELDS = (
     "owner__name_ja",
     "initiative__number",
     "initiative__title_ja",
+    # The baseline the feed is read against (see roadmap.baselines).
+    "baseline_on",
 )
 
 
@@ -111,10 +114,9 @@ def calendar_lines(queryset):
     )
     with translation.override("ja"):
         statuses = {value: str(label) for value, label in Milestone.Status.choices}
-    url = milestone_url_template(settings.SITE_URL)
     chunk = []
     for row in queryset.values(*EVENT_FIELDS).iterator(chunk_size=CHUNK):
-        chunk.append(event(row, statuses, url.replace(PK_PLACEHOLDER, str(row["pk"]))))
+        chunk.append(event(row, statuses, url_of(row["pk"])))
         if len(chunk) == EVENTS_PER_WRITE:
             yield b"".join(chunk)
             chunk = []
@@ -178,40 +180,14 @@ def event_description(row, statuses, url):
     ]
     if row["overdue_since"] is not None:
         lines.append(f"期限超過：{row['overdue_since'].isoformat()}から")
+    slip = slip_days(row)
+    if slip:
+        lines.append(f"基準の期限：{row['baseline_on'].isoformat()}（{slip:+d}日）")
     lines.append(url)
     return "\n".join(lines)
 
 
 # CSV -----------------------------------------------------------------------------------------
-
-# Each column and the value it is read from; "overdue" and "url" are made from the row.
-CSV_COLUMNS = (
-    ("id", "pk"),
-    ("ref", "ref"),
-    ("title_ja", "title_ja"),
-    ("title_en", "title_en"),
-    ("owner_code", "owner__code"),
-    ("owner_name_ja", "owner__name_ja"),
-    ("owner_name_en", "owner__name_en"),
-    ("initiative", "initiative__number"),
-    ("kind", "kind"),
-    ("business_system", "business_system"),
-    ("phrase", "phrase"),
-    ("window_start", "window_start"),
-    ("window_end", "window_end"),
-    ("precision", "precision"),
-    ("soft", "soft"),
-    ("deadline", "deadline"),
-    ("baseline_deadline", "baseline_deadline"),
-    ("status", "status"),
-    ("completed_on", "completed_on"),
-    ("overdue", None),
-    ("overdue_since", "overdue_since"),
-    ("rag", "rag"),
-    ("url", None),
-)
-CSV_FIELDS = tuple(field for _, field in CSV_COLUMNS if field)
-OVERDUE_SINCE = CSV_FIELDS.index("overdue_since")
 
 
 class Echo:
@@ -225,6 +201,9 @@ def neutralised(value):
     """Return a cell value that a spreadsheet shows as text rather than runs as a formula."""
     if value is None:
         return ""
+    if isinstance(value, int):
+        # A number, such as a negative slip, is no formula.
+        return str(value)
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
@@ -232,7 +211,9 @@ def neutralised(value):
 @reading_view(text_answer)
 def csv_export(request):
     """Stream the filtered milestones as UTF-8 CSV with a byte-order mark, for spreadsheets."""
-    filterset = filter_milestones(request, milestones())
+    filterset = filter_milestones(
+        request, read_against_baseline(request, milestones()), allowed=baselines.ALLOWED
+    )
     return unless_unchanged(request, filterset.qs, csv_response)
 
 
@@ -243,21 +224,39 @@ def csv_response(queryset):
 
 
 def csv_rows(queryset):
-    """Yield the byte-order mark and the header line, then the rows a chunk at a time."""
+    """Yield the byte-order mark, the header line, then one line per milestone."""
     writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])
-    url = milestone_url_template(settings.SITE_URL)
-    overdue_at = [name for name, _ in CSV_COLUMNS].index("overdue")
-    lines = []
-    for values in queryset.values_list(*CSV_FIELDS).iterator(chunk_size=CHUNK):
-        cells = [neutralised(value) for value in values]
-        cells.insert(overdue_at, str(values[OVERDUE_SINCE] is not None))
-        cells.append(url.replace(PK_PLACEHOLDER, str(values[0])))
-        lines.append(writer.writerow(cells))
-        if len(lines) == EVENTS_PER_WRITE:
-            yield "".join(lines)
-            lines = []
-    yield "".join(lines)
+    yield "\ufeff" + writer.writerow([column.name for column in MILESTONE_COLUMNS])
+    for values in export_rows(queryset):
+        yield writer.writerow([neutralised(value) for value in values])
+
+
+# Excel -------------------------------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What the second sheet lists as the filters: every parameter but the reading language.
+NOT_FILTERS = {"lang"}
+
+
+@reading_view(text_answer)
+def xlsx_export(request):
+    """Answer the filtered milestones as an .xlsx workbook with typed cells."""
+    filterset = filter_milestones(
+        request, read_against_baseline(request, milestones()), allowed=baselines.ALLOWED
+    )
+    filters = [
+        (k, v) for k, values in sorted(request.GET.lists()) if k not in NOT_FILTERS for v in values
+    ]
+    source = f"{settings.SITE_URL}{request.get_full_path()}"
+
+    def render(queryset):
+        response = HttpResponse(
+            milestones_workbook(queryset, filters=filters, source=source), content_type=XLSX_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="milestones.xlsx"'
+        return response
+
+    return unless_unchanged(request, filterset.qs, render)
 
 
 # JSON API ------------------------------------------------------------------------------------
@@ -266,7 +265,11 @@ def csv_rows(queryset):
 @reading_view(json_answer)
 def api_milestones(request):
     """Return one page of the filtered milestones as JSON with links to the neighbouring pages."""
-    filterset = filter_milestones(request, milestones())
+    filterset = filter_milestones(
+        request,
+        read_against_baseline(request, milestones()),
+        allowed=baselines.ALLOWED,
+    )
     size = positive_integer(request, "page_size", DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     page = paginate(request, filterset.qs, size)
     return JsonResponse(
@@ -305,6 +308,8 @@ def milestone_json(milestone):
         "start": iso(milestone.window_start),
         "end": iso(milestone.window_end),
         "deadline": iso(milestone.deadline),
+        "baseline_deadline": iso(getattr(milestone, "baseline_on", None)),
+        "slip_days": baselines.slip_days(milestone),
         "precision": milestone.precision,
         "soft": milestone.soft,
         "status": milestone.status,

@@ -51,7 +51,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roadmap", "0004_notification_claim"),
+        ("roadmap", "0010_pending_import"),
     ]
 
     operations = [
