@@ -4,6 +4,7 @@ Each question about many rows is a QuerySet method; ``visible_to(user)`` and
 ``editable_by(user)`` are the only access predicates (see docs/architecture.md).
 """
 
+from roadmap.models.dashboard import DashboardState, DashboardTally
 from roadmap.models.editions import MilestoneEdition
 from roadmap.models.indicators import (
     Indicator,
@@ -53,6 +54,8 @@ from roadmap.programme.models import (
 
 __all__ = [
     "BelongingQuerySet",
+    "DashboardState",
+    "DashboardTally",
     "DeadlineRevision",
     "Designation",
     "DietSession",
