@@ -10,8 +10,8 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 8  # areas, area titles, owners count, owners page, 2 progress, prefectures,
-# owner suggestions
+DASHBOARD_QUERIES = 9  # areas, area titles, owners count, owners page, 2 progress, prefectures,
+# owners to choose from, fiscal years
 
 Status = Milestone.Status
 DONE = {"status": Status.DONE, "completed_on": date(2025, 1, 1)}
@@ -178,3 +178,22 @@ def test_dashboard_costs_the_same_queries_whatever_the_number_of_milestones(
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/dashboard/")
     assert response.status_code == 200
+
+
+def test_dashboard_draws_status_bars_with_the_counts_written_on_them(client, programme):
+    html = client.get("/dashboard/").content.decode()
+    chart = html[html.index('aria-labelledby="area-chart-title"') :]
+    chart = chart[: chart.index("</svg>")]
+    counts = re.findall(
+        r'<text class="segment-count segment-count-(\w+)"[^>]*>(\d+)</text>', chart
+    )
+    assert ("done", "4") in counts
+
+
+def test_dashboard_shades_the_47_tile_map_by_share_of_bodies_done(client, programme):
+    html = client.get("/dashboard/").content.decode()
+    assert html.count('<rect class="tile shade') == 47 + 6  # 47 tiles, six legend keys
+    tile = r'<rect class="tile (shade-\w+)"[^>]*/>\s*<text[^>]*>東京</text>\s*<text[^>]*>(\S+)<'
+    tokyo = re.search(tile, html)
+    assert tokyo.groups() == ("shade-1", "25%")
+    assert "25.0%" in text(client.get("/dashboard/"))

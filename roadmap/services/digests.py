@@ -334,6 +334,8 @@ def _item(notice, as_of, language) -> dict:
         "phrase": milestone.phrase,
         "status": milestone.get_status_display(),
         "url": settings.SITE_URL + milestone.get_absolute_url(),
+        "edit_url": settings.SITE_URL
+        + reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
     }
 
 

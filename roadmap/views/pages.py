@@ -2,55 +2,92 @@
 
 from collections import defaultdict
 
-from django.db.models import ForeignKey
+from django.db.models import F, ForeignKey
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roadmap import chart, dashboard_charts, periods, standard_steps
 from roadmap import dashboard as figures
-from roadmap import periods, standard_steps
-from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Milestone, Organization
+from roadmap.filter_form import offer_choices
+from roadmap.filters import (
+    PAGING_PARAMETERS,
+    BadQuery,
+    PageNotFound,
+    filter_milestones,
+    paginate,
+    shorten,
+)
+from roadmap.models import Milestone
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
 PER_PAGE = 100
 OWNERS_PER_PAGE = 100
-# Organizations offered as suggestions in the owner filter; municipalities are typed by code.
-SUGGESTED_KINDS = (
-    Organization.Kind.MINISTRY,
-    Organization.Kind.AGENCY,
-    Organization.Kind.PREFECTURE,
-)
 HISTORY_HIDDEN_FIELDS = ("version",)
+INITIATIVE_ORDER = (
+    "initiative__plan_id",
+    "initiative__number",
+    F("deadline").asc(nulls_last=True),
+    "ref",
+)
 
 
-def owner_suggestions():
-    """Return the organizations offered as owner-filter suggestions."""
-    return Organization.objects.filter(kind__in=SUGGESTED_KINDS).only("code", "name_ja", "name_en")
+# The timeline's own choices, besides the filters: how to group, how far to zoom, which view.
+CHART_CHOICES = {"group": chart.GROUPS, "scale": tuple(chart.SCALES), "view": chart.VIEWS}
+
+
+def chart_options(request):
+    """Return the timeline's group, scale and view, or raise BadQuery naming a wrong value."""
+    options = {}
+    for name, allowed in CHART_CHOICES.items():
+        value = request.GET.get(name) or allowed[0]
+        if value not in allowed:
+            raise BadQuery(
+                [
+                    gettext("%(name)s must be one of %(allowed)s, not “%(value)s”.")
+                    % {"name": name, "allowed": ", ".join(allowed), "value": shorten(value)}
+                ]
+            )
+        options[name] = value
+    return options
 
 
 @reading_view(html_answer)
 def timeline(request):
-    """Show the filtered milestones grouped by fiscal year and quarter of their deadline."""
-    filterset = filter_milestones(request, milestones())
-    page = paginate(request, filterset.qs, PER_PAGE)
+    """Show the filtered milestones as a chart on one fiscal-year axis, or as tables."""
+    filterset = filter_milestones(
+        request, milestones(), allowed=PAGING_PARAMETERS | set(CHART_CHOICES)
+    )
+    options = chart_options(request)
+    selected = filterset.qs
+    if options["group"] == "initiative":
+        selected = selected.order_by(*INITIATIVE_ORDER)
+    page = paginate(request, selected, PER_PAGE)
     today = timezone.localdate()
     rows = list(page.object_list)
-    axis = Axis.covering(rows, today)
-    return render(
-        request,
-        "roadmap/timeline.html",
-        {
-            "filterset": filterset,
-            "owner_suggestions": owner_suggestions(),
-            "page": page,
-            "axis": axis,
-            "groups": group_rows(rows, axis),
-            "today": today,
-            "language": language(),
-        },
-    )
+    current = language()
+    context = {
+        "filterset": filterset,
+        "owner_groups": offer_choices(filterset, current),
+        "page": page,
+        "today": today,
+        "language": current,
+        "options": options,
+    }
+    if options["view"] == "table":
+        axis = Axis.covering(rows, today)
+        context.update(axis=axis, groups=group_rows(rows, axis))
+    else:
+        axis = chart.chart_axis(rows, today, options["scale"])
+        context.update(
+            axis=axis,
+            ticks=chart.ticks(axis, options["scale"], current),
+            chart_groups=chart.chart_groups(rows, axis, options["group"], current),
+            row_height=chart.ROW_HEIGHT,
+            axis_height=chart.AXIS_HEIGHT,
+        )
+    return render(request, "roadmap/timeline.html", context)
 
 
 @reading_view(html_answer)
@@ -65,16 +102,24 @@ def milestone_detail(request, pk):
     if milestone is None:
         raise PageNotFound(gettext("There is no milestone number %(pk)d.") % {"pk": pk})
     current = language()
+    today = timezone.localdate()
+    axis = chart.chart_axis([milestone], today, "fy")
     return render(
         request,
         "roadmap/milestone_detail.html",
         {
             "milestone": milestone,
+            "axis": axis,
+            "ticks": chart.ticks(axis, "fy", current),
+            "row": chart.ChartRow(milestone, axis.band(milestone), "", axis.width),
+            "options": {"scale": "fy"},
+            "row_height": chart.ROW_HEIGHT,
+            "axis_height": chart.AXIS_HEIGHT,
             "language": current,
             "rule_explanation": rule_explanation(milestone.rule, current),
             "history": history_entries(milestone),
             "steps": standard_steps.progress(milestone.steps.all(), current),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -144,13 +189,27 @@ def dashboard(request):
     selected = filterset.qs.order_by()
     owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
     prefectures = figures.progress_by_prefecture(selected)
+    current = language()
+    areas = figures.by_area(selected)
+    rates = dashboard_charts.prefecture_rates(prefectures)
     return render(
         request,
         "roadmap/dashboard.html",
         {
             "filterset": filterset,
-            "owner_suggestions": owner_suggestions(),
-            "areas": figures.by_area(selected),
+            "owner_groups": offer_choices(filterset, current),
+            "areas": areas,
+            "area_chart": dashboard_charts.status_bars(areas, current),
+            "status_legend": dashboard_charts.status_legend(),
+            "tile_map": dashboard_charts.tile_map(rates, current),
+            "map_legend": dashboard_charts.legend_steps(),
+            "prefecture_bars": dashboard_charts.rate_bars(
+                [
+                    (row.organization.name(current), row.percent_done)
+                    for row in prefectures
+                    if row.organization
+                ]
+            ),
             "owners": owners,
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
