@@ -256,14 +256,15 @@ def test_screenshots_for_the_readme(showcase, live_server, browser_page, languag
     page.set_viewport_size({"width": 1280, "height": 900})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     sign_in(page, live_server.url, owner)
+    # Each page shot from the part worth seeing: below the filters, at the chart or the figures.
     shots = {
-        "timeline": "/",
-        "dashboard": "/dashboard/",
-        "milestone": milestone.get_absolute_url(),
-        "admin": reverse("admin:roadmap_milestone_changelist"),
+        "timeline": ("/", ".view-options"),
+        "dashboard": ("/dashboard/", "#areas-heading"),
+        "milestone": (milestone.get_absolute_url(), "h1"),
+        "admin": (reverse("admin:roadmap_milestone_changelist"), "#header"),
     }
-    for name, address in shots.items():
-        joiner = "&" if "?" in address else "?"
-        page.goto(f"{live_server.url}{address}{joiner}lang={language}")
+    for name, (address, top) in shots.items():
+        page.goto(f"{live_server.url}{address}?lang={language}")
         assert page.locator("html").get_attribute("lang") == language
+        page.locator(top).first.evaluate("element => element.scrollIntoView()")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}.png"))
