@@ -213,6 +213,16 @@ def pdf_text(pdf):
     return unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in pdf.pages))
 
 
+def test_owner_is_found_by_typing_part_of_its_name(showcase, live_server, browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("名前の一部を入力すると候補を絞り込めます").fill("東京都第2")
+    assert page.locator("#id_owner").input_value() == "131001"
+    page.get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**/?*owner=131001*")
+    assert page.locator(".chart-row").count() == 2
+
+
 def test_timeline_prints_on_landscape_a4_with_filters_date_and_page_numbers(
     showcase, live_server, browser_page, tmp_path
 ):
