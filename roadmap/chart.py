@@ -9,9 +9,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import groupby
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from roadmap import periods
+from roadmap.templatetags.roadmap_tags import RAG_ICONS, STATUS_ICONS
 from roadmap.timeline import Axis
 
 # Pixels per fiscal year at each zoom; the sub-divisions labelled under the years.
@@ -114,6 +117,8 @@ class ChartRow:
     band: object
     name: str
     axis_width: float
+    svg: str = ""
+    label: str = ""
 
     @property
     def state(self):
@@ -177,9 +182,108 @@ def order_rows(milestones, group):
 
 
 def chart_groups(milestones, axis, group, language):
-    """Group the page's milestones into chart rows under headings."""
-    groups = []
+    """Group the page's milestones into chart rows under headings, each row drawn."""
+    groups, grid = [], grid_lines(axis)
     for key, members in groupby(order_rows(milestones, group), key=group_key(group)):
-        rows = [ChartRow(m, axis.band(m), band_name(m, language), axis.width) for m in members]
+        rows = [chart_row(m, axis, language, grid) for m in members]
         groups.append(ChartGroup(key, group_label(group, key, language), rows))
     return groups
+
+
+def chart_row(milestone, axis, language, grid=None):
+    """Return one milestone's row: its band, the band's accessible name and its drawing."""
+    row = ChartRow(milestone, axis.band(milestone), band_name(milestone, language), axis.width)
+    row.svg = row_svg(row, grid_lines(axis) if grid is None else grid)
+    row.label = row_label(milestone, language)
+    return row
+
+
+# Drawing. A page draws a hundred rows; formatting each row's SVG here costs a fraction of
+# rendering it through template tags. Every value is a number or escaped text.
+ROW_SVG = (
+    '<svg class="chart-svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" aria-hidden="true"'
+    ' focusable="false">{grid}{shapes}</svg>'
+)
+
+
+def grid_lines(axis, height=ROW_HEIGHT):
+    """Return the SVG lines every row repeats: the fiscal years' edges and today."""
+    lines = [
+        f'<line class="grid-year" x1="{year.x}" x2="{year.x}" y1="0" y2="{height}"/>'
+        for year in axis.years
+    ]
+    if axis.today_x is not None:
+        x = axis.today_x
+        lines.append(f'<line class="today" x1="{x}" x2="{x}" y1="0" y2="{height}"/>')
+    return "".join(lines)
+
+
+def band_shapes(row):
+    """Return the SVG shapes of one row's band, or the words "no deadline" without one."""
+    band = row.band
+    if band is None:
+        words = escape(gettext("no deadline"))
+        return f'<text class="band-text" x="{row.label_x}" y="23">{words}</text>'
+    shapes = [
+        f'<rect class="{band.css_class} band-{row.state}" x="{band.x}" y="9"'
+        f' width="{band.width}" height="18" rx="4"/>'
+    ]
+    if band.open_start:
+        shapes.append(f'<path class="open-end" d="M {band.x} 18 l 12 -9 v 18 z"/>')
+    if band.open_end:
+        shapes.append(f'<path class="open-end" d="M {band.right} 18 l -12 -9 v 18 z"/>')
+    if band.deadline_x is not None:
+        shapes.append(
+            f'<path class="deadline-mark" d="M {band.deadline_x} 3 l 8 15 l -8 15 l -8 -15 z"/>'
+        )
+    if row.milestone.is_overdue:
+        anchor = ' text-anchor="end"' if row.label_end else ""
+        shapes.append(
+            f'<text class="band-text overdue-text" x="{row.label_x}" y="23"{anchor}>'
+            f"{escape(gettext('Overdue'))}</text>"
+        )
+    return "".join(shapes)
+
+
+def row_svg(row, grid):
+    """Return the SVG of one row: the shared grid, then the band."""
+    return mark_safe(  # noqa: S308 - numbers and escaped words only
+        ROW_SVG.format(w=row.axis_width, h=ROW_HEIGHT, grid=grid, shapes=band_shapes(row))
+    )
+
+
+def row_label(milestone, language):
+    """Return the row's label: the title as a link, then owner, phrase, status, overdue, RAG."""
+    url, title = escape(milestone.get_absolute_url()), escape(milestone.title(language))
+    meta = [escape(milestone.owner.name(language)), when_written(milestone)]
+    meta.append(
+        f'<span class="status status-{milestone.status}"><span class="icon" aria-hidden="true">'
+        f"{STATUS_ICONS.get(milestone.status, '')}</span> "
+        f"{escape(milestone.get_status_display())}</span>"
+    )
+    if milestone.is_overdue:
+        since = gettext("Overdue since %(since)s") % {"since": milestone.overdue_since}
+        meta.append(
+            '<strong class="overdue"><span class="icon" aria-hidden="true">⚠</span> '
+            f"{escape(since)}</strong>"
+        )
+    if milestone.rag:
+        rag = escape(milestone.get_rag_display())
+        meta.append(
+            f'<span class="rag rag-{milestone.rag}"><span class="icon" aria-hidden="true">'
+            f"{RAG_ICONS.get(milestone.rag, '')}</span> {rag}</span>"
+        )
+    return mark_safe(  # noqa: S308 - every text escaped above
+        f'<a href="{url}">{title}</a><span class="chart-meta">{" · ".join(meta)}</span>'
+    )
+
+
+def when_written(milestone):
+    """Return the phrase as written with the resolved deadline, or "no deadline"."""
+    if not milestone.phrase:
+        return escape(gettext("no deadline"))
+    text = f'<span lang="ja">{escape(milestone.phrase)}</span>'
+    if milestone.deadline:
+        day = milestone.deadline.isoformat()
+        text += f' (<time datetime="{day}">{day}</time>)'
+    return text

@@ -69,7 +69,7 @@ def timeline(request):
     current = language()
     context = {
         "filterset": filterset,
-        "owner_groups": offer_choices(filterset, current),
+        "owner_options": offer_choices(filterset, current),
         "page": page,
         "today": today,
         "language": current,
@@ -84,7 +84,6 @@ def timeline(request):
             axis=axis,
             ticks=chart.ticks(axis, options["scale"], current),
             chart_groups=chart.chart_groups(rows, axis, options["group"], current),
-            row_height=chart.ROW_HEIGHT,
             axis_height=chart.AXIS_HEIGHT,
         )
     return render(request, "roadmap/timeline.html", context)
@@ -111,9 +110,8 @@ def milestone_detail(request, pk):
             "milestone": milestone,
             "axis": axis,
             "ticks": chart.ticks(axis, "fy", current),
-            "row": chart.ChartRow(milestone, axis.band(milestone), "", axis.width),
+            "row": chart.chart_row(milestone, axis, current),
             "options": {"scale": "fy"},
-            "row_height": chart.ROW_HEIGHT,
             "axis_height": chart.AXIS_HEIGHT,
             "language": current,
             "rule_explanation": rule_explanation(milestone.rule, current),
@@ -197,7 +195,7 @@ def dashboard(request):
         "roadmap/dashboard.html",
         {
             "filterset": filterset,
-            "owner_groups": offer_choices(filterset, current),
+            "owner_options": offer_choices(filterset, current),
             "areas": areas,
             "area_chart": dashboard_charts.status_bars(areas, current),
             "status_legend": dashboard_charts.status_legend(),
