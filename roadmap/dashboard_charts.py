@@ -208,3 +208,47 @@ def prefecture_rates(progress):
 def status_legend():
     """Return (key, label) of the stacked bars' segments, in the order they are drawn."""
     return ordered([(status, label, 0) for status, label in Milestone.Status.choices])
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    percent: float
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    points: list
+    width: int
+    height: int
+    top: int
+    bottom: int
+
+    @property
+    def path(self):
+        """Return the polyline's points attribute."""
+        return " ".join(f"{p.x},{p.y}" for p in self.points)
+
+    @property
+    def gridlines(self):
+        """Return (y, label) of the 0, 50 and 100 per cent lines."""
+        span = self.bottom - self.top
+        return [(round(self.bottom - span * pct / 100, 1), f"{pct}%") for pct in (0, 50, 100)]
+
+
+def trend_line(points, width=560, height=220):
+    """Return a line of (label, percent) points, oldest first, on a 0–100 scale."""
+    top, bottom, left, right = 16, height - 34, 48, width - 24
+    step = (right - left) / max(len(points) - 1, 1)
+    shaped = [
+        TrendPoint(
+            label,
+            percent,
+            round(left + i * step, 1),
+            round(bottom - (bottom - top) * percent / 100, 1),
+        )
+        for i, (label, percent) in enumerate(points)
+    ]
+    return TrendLine(shaped, width, height, top, bottom)
