@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from roadmap import periods
+from roadmap.baselines import slip_days, slip_words
 from roadmap.templatetags.roadmap_tags import RAG_ICONS, STATUS_ICONS
 from roadmap.timeline import Axis
 
@@ -119,6 +120,8 @@ class ChartRow:
     axis_width: float
     svg: str = ""
     label: str = ""
+    # The baseline window or original deadline (roadmap.baselines), drawn above the band.
+    ghost: object = None
 
     @property
     def state(self):
@@ -193,6 +196,7 @@ def chart_groups(milestones, axis, group, language):
 def chart_row(milestone, axis, language, grid=None):
     """Return one milestone's row: its band, the band's accessible name and its drawing."""
     row = ChartRow(milestone, axis.band(milestone), band_name(milestone, language), axis.width)
+    row.ghost = axis.ghost(milestone)
     row.svg = row_svg(row, grid_lines(axis) if grid is None else grid)
     row.label = row_label(milestone, language)
     return row
@@ -216,6 +220,17 @@ def grid_lines(axis, height=ROW_HEIGHT):
         x = axis.today_x
         lines.append(f'<line class="today" x1="{x}" x2="{x}" y1="0" y2="{height}"/>')
     return "".join(lines)
+
+
+def ghost_shapes(ghost):
+    """Return the SVG shapes of the baseline: a pale thin band, a hollow diamond at its end."""
+    if ghost is None:
+        return ""
+    shapes = f'<rect class="ghost" x="{ghost.x}" y="1" width="{ghost.width}" height="6" rx="2"/>'
+    if ghost.deadline_x is not None:
+        x = ghost.deadline_x
+        shapes += f'<path class="ghost-mark" d="M {x} 0 l 5 5 l -5 5 l -5 -5 z"/>'
+    return shapes
 
 
 def band_shapes(row):
@@ -248,7 +263,12 @@ def band_shapes(row):
 def row_svg(row, grid):
     """Return the SVG of one row: the shared grid, then the band."""
     return mark_safe(  # noqa: S308 - numbers and escaped words only
-        ROW_SVG.format(w=row.axis_width, h=ROW_HEIGHT, grid=grid, shapes=band_shapes(row))
+        ROW_SVG.format(
+            w=row.axis_width,
+            h=ROW_HEIGHT,
+            grid=grid,
+            shapes=ghost_shapes(row.ghost) + band_shapes(row),
+        )
     )
 
 
@@ -267,6 +287,13 @@ def row_label(milestone, language):
             '<strong class="overdue"><span class="icon" aria-hidden="true">⚠</span> '
             f"{escape(since)}</strong>"
         )
+    slip = slip_days(milestone)
+    if slip:
+        words = gettext("Slip: %(slip)s (baseline %(baseline)s)") % {
+            "slip": slip_words(slip),
+            "baseline": milestone.baseline_on.isoformat(),
+        }
+        meta.append(f'<span class="slip">{escape(words)}</span>')
     if milestone.rag:
         rag = escape(milestone.get_rag_display())
         meta.append(

@@ -10,8 +10,8 @@ from functools import cache
 
 from django.utils.translation import ngettext
 
+from roadmap.bodies import PREFECTURES_FILE
 from roadmap.models import Milestone
-from roadmap.standardization import load_prefectures
 
 BAR_HEIGHT = 28
 BAR_GAP = 6
@@ -140,7 +140,8 @@ class TileMap:
 @cache
 def prefecture_names():
     """Return code → (Japanese short name, English name) of the 47 prefectures."""
-    return {p.code: (short_name(p.name_ja), p.name_en) for p in load_prefectures()}
+    rows = [line.split("\t") for line in PREFECTURES_FILE.read_text(encoding="utf-8").splitlines()]
+    return {row[0]: (short_name(row[1]), row[2]) for row in rows if not row[0].startswith("#")}
 
 
 def short_name(name_ja):

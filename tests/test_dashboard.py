@@ -10,8 +10,9 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 9  # areas, area titles, owners count, owners page, 2 progress, prefectures,
-# owners to choose from, fiscal years
+DASHBOARD_QUERIES = 12  # areas, area titles, owners count, owners page, 2 progress, prefectures,
+# owners to choose from, fiscal years, designations by reason and in all, indicators (their
+# measurements: one more when there are any)
 
 Status = Milestone.Status
 DONE = {"status": Status.DONE, "completed_on": date(2025, 1, 1)}
@@ -197,3 +198,10 @@ def test_dashboard_shades_the_47_tile_map_by_share_of_bodies_done(client, progra
     tokyo = re.search(tile, html)
     assert tokyo.groups() == ("shade-1", "25%")
     assert "25.0%" in text(client.get("/dashboard/"))
+
+
+def test_the_programme_scope_is_stated_as_officially_counted_beside_the_generated_count(client):
+    page = text(client.get("/dashboard/?lang=en"))
+    assert "about 34,592 systems by the official count" in page
+    assert "This tracker holds 34,914" in page
+    assert "only the systems the bodies actually run" in page

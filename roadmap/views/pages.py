@@ -2,24 +2,19 @@
 
 from collections import defaultdict
 
-from django.db.models import F, ForeignKey
+from django.db.models import F, ForeignKey, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import chart, dashboard_charts, periods, standard_steps
+from roadmap import baselines, chart, dashboard_charts, periods, standard_steps, standardization
 from roadmap import dashboard as figures
 from roadmap.filter_form import offer_choices
-from roadmap.filters import (
-    PAGING_PARAMETERS,
-    BadQuery,
-    PageNotFound,
-    filter_milestones,
-    paginate,
-    shorten,
-)
-from roadmap.models import Milestone
+from roadmap.filters import BadQuery, PageNotFound, filter_milestones, paginate, shorten
+from roadmap.models import Indicator, Milestone, MilestoneEdition, Plan
+from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
+from roadmap.views.indicators import IndicatorFilter, indicator_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
 PER_PAGE = 100
@@ -56,8 +51,10 @@ def chart_options(request):
 @reading_view(html_answer)
 def timeline(request):
     """Show the filtered milestones as a chart on one fiscal-year axis, or as tables."""
+    edition = baselines.baseline_edition(request)
+    selected = baselines.with_baseline(milestones(), edition)
     filterset = filter_milestones(
-        request, milestones(), allowed=PAGING_PARAMETERS | set(CHART_CHOICES)
+        request, selected, allowed=baselines.ALLOWED | set(CHART_CHOICES)
     )
     options = chart_options(request)
     selected = filterset.qs
@@ -74,6 +71,8 @@ def timeline(request):
         "today": today,
         "language": current,
         "options": options,
+        "baseline": edition,
+        "editions": Plan.objects.only("code", "title_ja", "title_en", "decided_on"),
     }
     if options["view"] == "table":
         axis = Axis.covering(rows, today)
@@ -93,8 +92,18 @@ def timeline(request):
 def milestone_detail(request, pk):
     """Show one milestone: wording, reading, migration steps, revisions, comments, history."""
     milestone = (
-        Milestone.objects.select_related("owner", "initiative__plan", "rag_assessed_by")
-        .prefetch_related("revisions__decided_by", "comments__author", "steps")
+        Milestone.objects.select_related(
+            "owner", "initiative__plan", "rag_assessed_by", "anchor", "series"
+        )
+        .prefetch_related(
+            "revisions__decided_by",
+            "comments__author",
+            "steps",
+            Prefetch(
+                "editions",
+                MilestoneEdition.objects.select_related("plan").order_by("plan__decided_on"),
+            ),
+        )
         .filter(pk=pk)
         .first()
     )
@@ -117,6 +126,11 @@ def milestone_detail(request, pk):
             "rule_explanation": rule_explanation(milestone.rule, current),
             "history": history_entries(milestone),
             "steps": standard_steps.progress(milestone.steps.all(), current),
+            "indicators": indicator_rows(
+                Indicator.objects.filter(initiative=milestone.initiative_id),
+                as_of=today,
+                current_language=current,
+            ),
             "today": today,
         },
     )
@@ -190,6 +204,12 @@ def dashboard(request):
     current = language()
     areas = figures.by_area(selected)
     rates = dashboard_charts.prefecture_rates(prefectures)
+    chosen = filterset.form.cleaned_data
+    indicators = Indicator.objects.all()
+    if chosen.get("owner"):
+        indicators = indicators.filter(owner=chosen["owner"])
+    if chosen.get("area"):
+        indicators = IndicatorFilter().filter_area(indicators, "area", chosen["area"])
     return render(
         request,
         "roadmap/dashboard.html",
@@ -212,6 +232,14 @@ def dashboard(request):
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
             "systems": figures.progress_by_system(selected),
+            "indicators": indicator_rows(
+                indicators, as_of=timezone.localdate(), current_language=current
+            ),
+            "scope": {
+                "official": f"{standardization.OFFICIAL_SYSTEM_COUNT:,}",
+                "generated": f"{standardization.GENERATED_SYSTEM_COUNT:,}",
+            },
+            "designated": programme_rates.designations(),
             "language": language(),
         },
     )
