@@ -7,8 +7,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import baselines, chart, dashboard_charts, periods, standard_steps, standardization
-from roadmap import dashboard as figures
+from roadmap import (
+    baselines,
+    chart,
+    dashboard_charts,
+    periods,
+    standard_steps,
+    standardization,
+    tallies,
+)
+from roadmap import dashboard as dashboard_figures
 from roadmap.filter_form import offer_choices
 from roadmap.filters import BadQuery, PageNotFound, filter_milestones, paginate, shorten
 from roadmap.models import Indicator, Milestone, MilestoneEdition, Plan
@@ -198,13 +206,20 @@ def readable_value(field, value, names):
 def dashboard(request):
     """Show counts by area and owner, and the programme's progress by prefecture and system."""
     filterset = filter_milestones(request, Milestone.objects.all())
-    selected = filterset.qs.order_by()
-    owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
-    prefectures = figures.progress_by_prefecture(selected)
-    current = language()
-    areas = figures.by_area(selected)
-    rates = dashboard_charts.prefecture_rates(prefectures)
     chosen = filterset.form.cleaned_data
+    if any(value not in (None, "") for value in chosen.values()):
+        selected = filterset.qs.order_by()
+        figures = tallies.Figures(
+            areas=dashboard_figures.by_area(selected),
+            owners=dashboard_figures.by_owner(selected),
+            prefectures=dashboard_figures.progress_by_prefecture(selected),
+            systems=dashboard_figures.progress_by_system(selected),
+        )
+    else:
+        # The whole plan: the stored figures, counted again only after a change.
+        figures = tallies.current()
+    current = language()
+    rates = dashboard_charts.prefecture_rates(figures.prefectures)
     indicators = Indicator.objects.all()
     if chosen.get("owner"):
         indicators = indicators.filter(owner=chosen["owner"])
@@ -216,22 +231,22 @@ def dashboard(request):
         {
             "filterset": filterset,
             "owner_options": offer_choices(filterset, current),
-            "areas": areas,
-            "area_chart": dashboard_charts.status_bars(areas, current),
+            "areas": figures.areas,
+            "area_chart": dashboard_charts.status_bars(figures.areas, current),
             "status_legend": dashboard_charts.status_legend(),
             "tile_map": dashboard_charts.tile_map(rates, current),
             "map_legend": dashboard_charts.legend_steps(),
             "prefecture_bars": dashboard_charts.rate_bars(
                 [
                     (row.organization.name(current), row.percent_done)
-                    for row in prefectures
+                    for row in figures.prefectures
                     if row.organization
                 ]
             ),
-            "owners": owners,
-            "prefectures": prefectures,
-            "prefecture_total": figures.totals(prefectures),
-            "systems": figures.progress_by_system(selected),
+            "owners": paginate(request, figures.owners, OWNERS_PER_PAGE),
+            "prefectures": figures.prefectures,
+            "prefecture_total": dashboard_figures.totals(figures.prefectures),
+            "systems": figures.systems,
             "indicators": indicator_rows(
                 indicators, as_of=timezone.localdate(), current_language=current
             ),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0010_pending_import'),
+        ('roadmap', '0011_dashboard_tallies'),
     ]
 
     operations = [
