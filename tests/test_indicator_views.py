@@ -11,9 +11,10 @@ from tests.factories import IndicatorFactory, MeasurementFactory, MilestoneFacto
 
 pytestmark = pytest.mark.django_db
 
-# Queries with indicators to show (and no programme to look up prefectures for). The first request after the indicators' milestones changed also counts the figures afresh and
-# stores them (see tests/test_dashboard.py, COUNTING_QUERIES), and the filter form reads the
-# owners to choose from and the fiscal years.
+# Queries with indicators to show (and no programme to look up prefectures for). The first
+# request after the indicators' milestones changed also counts the figures afresh and stores
+# them (see tests/test_dashboard.py, COUNTING_QUERIES); the filter form reads the owners to
+# choose from and the fiscal years.
 DASHBOARD_QUERIES = 22
 # milestone, revisions, comments, steps, editions, history, indicators, measurements
 MILESTONE_QUERIES = 8
