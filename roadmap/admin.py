@@ -23,7 +23,10 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from roadmap import periods
+from roadmap import (
+    admin_jobs,  # noqa: F401 (registers the failed job items)
+    periods,
+)
 from roadmap.admin_forms import MilestoneAddForm, MilestoneChangeForm, ReviseDeadlineForm
 from roadmap.models import (
     DeadlineRevision,

@@ -31,6 +31,7 @@ from roadmap.services.milestones import (
     resolve_window,
     set_status,
 )
+from roadmap.validators import validate_no_control_characters
 
 security_log = logging.getLogger("roadmap.security")
 
@@ -48,6 +49,7 @@ COLUMNS = (
 OPTIONAL_COLUMNS = {"source_text"}
 REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
 MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
+TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
 HEADER_LINE = 1
 _REVISE = (
     "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
@@ -199,6 +201,11 @@ def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowErr
     for column, limit in MAX_LENGTHS.items():
         if len(values[column]) > limit:
             error(column, f"at most {limit} characters, not {len(values[column])}.")
+    for column in TEXT_COLUMNS:
+        try:
+            validate_no_control_characters(values[column])
+        except ValidationError as problem:
+            error(column, " ".join(problem.messages))
     if values["ref"]:
         try:
             validate_slug(values["ref"])

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,6 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
+from roadmap.validators import (
+    REPEAT_DAYS_RANGE,
+    CleanOnSave,
+    validate_lead_days,
+    validate_no_control_characters,
+)
+
+TEXT = [validate_no_control_characters]
 
 
 def localized(obj, field, language):
@@ -20,7 +29,7 @@ def localized(obj, field, language):
     return getattr(obj, f"{field}_ja")
 
 
-class Organization(models.Model):
+class Organization(CleanOnSave):
     class Kind(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")
         AGENCY = "agency", _("Agency")
@@ -34,8 +43,8 @@ class Organization(models.Model):
         unique=True,
         help_text=_("The local-government code where there is one, else a short identifier."),
     )
-    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, validators=TEXT)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -91,10 +100,10 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} ({self.get_role_display()})"
 
 
-class Plan(models.Model):
+class Plan(CleanOnSave):
     code = models.SlugField(_("code"), max_length=64, unique=True)
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, validators=TEXT)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, validators=TEXT)
     decided_on = models.DateField(
         _("decided on"), help_text=_("Relative phrases are resolved against this date.")
     )
@@ -113,7 +122,7 @@ class Plan(models.Model):
         return localized(self, "title", language)
 
 
-class Initiative(models.Model):
+class Initiative(CleanOnSave):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="initiatives")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
@@ -121,8 +130,8 @@ class Initiative(models.Model):
     number = models.CharField(
         _("number"), max_length=32, help_text=_("Position in the plan, such as 5.1.4.")
     )
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, validators=TEXT)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, validators=TEXT)
     lead_organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -158,7 +167,7 @@ class DietSessionQuerySet(models.QuerySet):
         ]
 
 
-class DietSession(models.Model):
+class DietSession(CleanOnSave):
     """An ordinary Diet session (通常国会), kept as data so that users can add new ones."""
 
     number = models.PositiveSmallIntegerField(_("session number"), unique=True)
@@ -214,7 +223,7 @@ class MilestoneQuerySet(models.QuerySet):
         return self.open().filter(deadline__gte=as_of, deadline__lte=as_of + timedelta(days=days))
 
 
-class Milestone(models.Model):
+class Milestone(CleanOnSave):
     class Kind(models.TextChoices):
         DEADLINE = "deadline", _("Deadline (must be finished)")
         START = "start", _("Start (must have begun)")
@@ -258,16 +267,16 @@ class Milestone(models.Model):
         on_delete=models.PROTECT,
         related_name="milestones",
     )
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
-    source_text = models.TextField(_("source wording"), blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, validators=TEXT)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, validators=TEXT)
+    source_text = models.TextField(_("source wording"), blank=True, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DEADLINE)
     business_system = models.PositiveSmallIntegerField(
         _("standard business system"), null=True, blank=True
     )
 
     # The phrase as written and the window it resolves to (see roadmap.periods).
-    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True)
+    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True, validators=TEXT)
     reference_date = models.DateField(_("reference date"))
     window_start = models.DateField(_("window start"), null=True, blank=True)
     window_end = models.DateField(_("window end"), null=True, blank=True)
@@ -378,7 +387,7 @@ class Milestone(models.Model):
         return (timezone.localdate() - self.deadline).days
 
 
-class DeadlineRevision(models.Model):
+class DeadlineRevision(CleanOnSave):
     class Kind(models.TextChoices):
         REPLAN = "replan", _("Official re-plan")
         SLIP = "slip", _("Slip")
@@ -386,9 +395,9 @@ class DeadlineRevision(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="revisions")
     old_phrase = models.CharField(_("old phrase"), max_length=200, blank=True)
     old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
-    new_phrase = models.CharField(_("new phrase"), max_length=200)
+    new_phrase = models.CharField(_("new phrase"), max_length=200, validators=TEXT)
     new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), validators=TEXT)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -418,13 +427,13 @@ class DeadlineRevision(models.Model):
         return self.new_deadline > self.old_deadline
 
 
-class StatusComment(models.Model):
+class StatusComment(CleanOnSave):
     """A note an owner attaches to a status change, shown with the milestone's history."""
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="comments")
     old_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
     new_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
-    comment = models.TextField(_("comment"))
+    comment = models.TextField(_("comment"), validators=TEXT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -458,7 +467,7 @@ class Step(models.Model):
         return f"{self.milestone_id}#{self.number}"
 
 
-class UserPreference(models.Model):
+class UserPreference(CleanOnSave):
     class Language(models.TextChoices):
         JAPANESE = "ja", "日本語"
         ENGLISH = "en", "English"
@@ -471,10 +480,19 @@ class UserPreference(models.Model):
     )
     digests_enabled = models.BooleanField(_("receive e-mail digests"), default=True)
     lead_days = models.JSONField(
-        _("reminder lead times (days)"), default=list, help_text=_("Empty means the defaults.")
+        _("reminder lead times (days)"),
+        default=list,
+        blank=True,
+        validators=[validate_lead_days],
+        help_text=_("Up to five numbers of days from 1 to 365; empty means the defaults."),
     )
     overdue_repeat_days = models.PositiveSmallIntegerField(
-        _("repeat overdue notices every (days)"), default=7
+        _("repeat overdue notices every (days)"),
+        default=7,
+        validators=[
+            MinValueValidator(REPEAT_DAYS_RANGE[0]),
+            MaxValueValidator(REPEAT_DAYS_RANGE[1]),
+        ],
     )
     working_days_only = models.BooleanField(
         _("send digests on working days only"),
@@ -483,6 +501,12 @@ class UserPreference(models.Model):
     )
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overdue_repeat_days__range=REPEAT_DAYS_RANGE),
+                name="preference_repeat_days_range",
+            )
+        ]
         verbose_name = _("notification settings")
         verbose_name_plural = _("notification settings")
 
@@ -566,3 +590,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.milestone} → {self.recipient}"
+
+
+class JobFailure(models.Model):
+    """One item a scheduled job could not process: the job went on with everyone else."""
+
+    job = models.CharField(_("job"), max_length=40)
+    item = models.CharField(_("item"), max_length=300, help_text=_("What failed, with its ids."))
+    reason = models.TextField(_("reason"))
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("failed job item")
+        verbose_name_plural = _("failed job items")
+
+    def __str__(self):
+        return f"{self.job}: {self.item}"

@@ -31,6 +31,7 @@ from django.utils.translation import gettext, ngettext
 
 from roadmap import periods
 from roadmap.models import Notification, UserPreference
+from roadmap.services.isolation import Failures
 from roadmap.workdays import is_working_day
 
 FIRST_RETRY = timedelta(minutes=5)
@@ -44,6 +45,8 @@ CLAIM_USE_FOR = CLAIM_EXPIRES / 3
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
+# Digests and notices that could not be built or sent, recorded for the admin.
+FAILURES = Failures("send_digests")
 # Every statement that marks a notice also ends its claim.
 UNCLAIMED = {"claim": None, "claimed_at": None}
 
@@ -171,11 +174,22 @@ def _send_batch(recipients, key, *, as_of, now, connection, counts) -> list[Reci
             _release([n for r in recipients[index:] for n in notices.get(r.address, ())])
             return recipients[index:]
         waiting = notices.get(recipient.address, [])
-        for key, value in _send_digest(
+        for key, value in _send_isolated(
             recipient, waiting, as_of=as_of, now=now, connection=connection
         ):
             counts[key] += value
     return []
+
+
+def _send_isolated(recipient, claimed, **options):
+    """Mail one digest; a notice or digest that cannot be built or sent fails alone."""
+    try:
+        return _send_digest(recipient, claimed, **options)
+    except Exception as error:  # noqa: BLE001 (one bad digest never stops the others)
+        ids = ", ".join(str(notice.pk) for notice in claimed)
+        reason = FAILURES.record(f"digest of notifications {ids} to {recipient.address!r}", error)
+        _fail(claimed, reason)
+        return [("failed", len(claimed))]
 
 
 def _claim(addresses, now, *, key, at) -> dict[str, list[Notification]]:
@@ -212,20 +226,36 @@ def _send_digest(recipient, claimed, *, as_of, now, connection):
     """Mail one recipient's claimed notices and mark them; return (count name, number) pairs."""
     current = [n for n in claimed if _still_applies(n)]
     _mark_no_longer_applying([n for n in claimed if not _still_applies(n)])
+    current, broken = _renderable(current, as_of=as_of, language=recipient.language)
     if not current:
-        return []
+        return [("failed", broken)] if broken else []
     message = build_digest(recipient, current, as_of=as_of, connection=connection)
     try:
         _deliver(message)
     except TemporaryFailure as error:
-        return _defer(current, error, now=now)
+        return [*_defer(current, error, now=now), ("failed", broken)]
     except PermanentFailure as error:
         _fail(current, error)
-        return [("failed", len(current))]
+        return [("failed", len(current) + broken)]
     _claimed(current).update(
         state=Notification.State.SENT, sent_at=now, attempts=F("attempts") + 1, **UNCLAIMED
     )
-    return [("mails", 1), ("notifications", len(current))]
+    return [("mails", 1), ("notifications", len(current)), ("failed", broken)]
+
+
+def _renderable(notices, *, as_of, language):
+    """Return the notices whose digest entry can be made, and how many failed on their own."""
+    good, broken = [], 0
+    with translation.override(language):
+        for notice in notices:
+            try:
+                _item(notice, as_of, language)
+            except Exception as error:  # noqa: BLE001 (a corrupt row costs its own notice)
+                _fail([notice], FAILURES.record(f"notification {notice.pk}", error))
+                broken += 1
+            else:
+                good.append(notice)
+    return good, broken
 
 
 def _overdue_first():

@@ -5,11 +5,13 @@ flags are written by conditional UPDATEs and notices by inserts that the unique 
 (recipient, milestone, kind, deadline, lead) turns into no-ops on a rerun.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -27,7 +29,10 @@ from django.db.models import (
 from django.utils import timezone
 
 from roadmap.models import Membership, Milestone, Notification, Organization
+from roadmap.services.isolation import Failures
+from roadmap.validators import REPEAT_DAYS_RANGE, validate_lead_days
 
+logger = logging.getLogger("roadmap.jobs")
 FLAGGED_REASON = "flagged overdue by the scheduler"
 CLEARED_REASON = "overdue flag cleared by the scheduler"
 # The settings form allows lead times up to a year.
@@ -46,21 +51,41 @@ class DayAfter(Func):
         )
 
 
-@transaction.atomic
 def flag_overdue(*, as_of: date) -> dict:
-    """Flag milestones overdue on ``as_of`` and clear flags that no longer hold."""
+    """Flag milestones overdue on ``as_of`` and clear flags that no longer hold.
+
+    All milestones are flagged by a few statements; if the database refuses them because of
+    one row, each milestone is flagged on its own and the ones refused are recorded as failed.
+    """
+    try:
+        with transaction.atomic():
+            return _flag(Milestone.objects.all(), as_of=as_of)
+    except DatabaseError as error:
+        logger.warning("flag_overdue: flagging all at once failed (%s); one by one", error)
+    failures, counts = Failures("flag_overdue"), {"flagged": 0, "cleared": 0}
+    overdue = Milestone.overdue_condition(as_of)
+    for pk in Milestone.objects.filter(overdue | Q(overdue_since__isnull=False)).values_list(
+        "pk", flat=True
+    ):
+        with failures.item(f"milestone {pk}"), transaction.atomic():
+            for key, value in _flag(Milestone.objects.filter(pk=pk), as_of=as_of).items():
+                counts[key] += value
+    return counts
+
+
+def _flag(milestones, *, as_of: date) -> dict:
     stamp = timezone.now()
     overdue = Milestone.overdue_condition(as_of)
     # overdue_since is the first day the milestone is overdue: the day after its deadline.
     # Rows flagged for an earlier deadline that has been revised and missed again are moved.
     first_day = DayAfter("deadline")
     flagged = (
-        Milestone.objects.filter(overdue)
+        milestones.filter(overdue)
         .exclude(overdue_since=first_day)
         .update(overdue_since=first_day, version=F("version") + 1, updated_at=stamp)
     )
     cleared = (
-        Milestone.objects.filter(overdue_since__isnull=False)
+        milestones.filter(overdue_since__isnull=False)
         .exclude(overdue)
         .update(overdue_since=None, version=F("version") + 1, updated_at=stamp)
     )
@@ -69,7 +94,7 @@ def flag_overdue(*, as_of: date) -> dict:
             When(overdue_since__isnull=True, then=Value(CLEARED_REASON)),
             default=Value(FLAGGED_REASON),
         )
-        _record_history(Milestone.objects.filter(updated_at=stamp), stamp=stamp, reason=reason)
+        _record_history(milestones.filter(updated_at=stamp), stamp=stamp, reason=reason)
     return {"flagged": flagged, "cleared": cleared}
 
 
@@ -116,7 +141,8 @@ def queue_notifications(*, as_of: date) -> dict:
         .order_by()
     )
     # The owners as a list: a subquery made PostgreSQL probe the milestones once per membership.
-    recipients = _recipients_by_organization({m["owner_id"] for m in watched})
+    failures = Failures("queue_notifications")
+    recipients = _recipients_by_organization({m["owner_id"] for m in watched}, failures)
     notices = {}
     for milestone in watched:
         for recipient in recipients.get(milestone["owner_id"], ()):
@@ -169,8 +195,12 @@ def _notice(milestone, recipient, *, as_of, stamp):
     )
 
 
-def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
-    """Return each organization's owners with an address, then its contact address."""
+def _recipients_by_organization(organization_ids, failures) -> dict[int, list[Recipient]]:
+    """Return each organization's owners with an address, then its contact address.
+
+    An owner whose settings break the rules (a row written around the validators) is recorded
+    in ``failures`` and left out; everyone else is served.
+    """
     recipients = {}
     owners = (
         Membership.objects.filter(
@@ -190,7 +220,8 @@ def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
         .order_by("organization_id", "user_id")
     )
     for row in owners:
-        recipients.setdefault(row["organization_id"], []).append(_owner(row))
+        with failures.item(f"notification settings of user {row['user_id']}"):
+            recipients.setdefault(row["organization_id"], []).append(_owner(row))
     contacts = (
         Organization.objects.filter(pk__in=organization_ids)
         .exclude(contact_email="")
@@ -202,13 +233,18 @@ def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
 
 
 def _owner(row) -> Recipient:
+    """Return the owner as a recipient; raise ValidationError if their settings break the rules."""
     digests = row["user__preference__digests_enabled"] is not False
+    lead_days = row["user__preference__lead_days"] or settings.ROADMAP_DUE_SOON_LEAD_DAYS
+    repeat_days = row["user__preference__overdue_repeat_days"]
+    validate_lead_days(lead_days)
+    if repeat_days is not None and not REPEAT_DAYS_RANGE[0] <= repeat_days <= REPEAT_DAYS_RANGE[1]:
+        raise ValidationError(f"overdue repeat of {repeat_days!r} days is not from 1 to 90")
     return Recipient(
         address=row["user__email"],
         user_id=row["user_id"],
-        lead_days=tuple(row["user__preference__lead_days"] or settings.ROADMAP_DUE_SOON_LEAD_DAYS),
-        repeat_days=row["user__preference__overdue_repeat_days"]
-        or settings.ROADMAP_OVERDUE_REPEAT_DAYS,
+        lead_days=tuple(lead_days),
+        repeat_days=repeat_days or settings.ROADMAP_OVERDUE_REPEAT_DAYS,
         # Users who turned digests off still see the notice in the tracker.
         state=Notification.State.PENDING if digests else Notification.State.SKIPPED,
     )

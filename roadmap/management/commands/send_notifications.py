@@ -3,8 +3,10 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from roadmap.services.digests import send_digests
+from roadmap.services.isolation import refuse_if_failed
 from roadmap.services.scheduler import queue_notifications
 from roadmap.tasks import run_date
 
@@ -32,6 +34,7 @@ class Command(BaseCommand):
         add_as_of(parser)
 
     def handle(self, *args, **options):
+        started = timezone.now()
         as_of = parse_as_of(options["as_of"])
         queued = queue_notifications(as_of=as_of)
         sent = send_digests(as_of=as_of)
@@ -41,3 +44,4 @@ class Command(BaseCommand):
             f"{sent['deferred']} deferred for a retry, {sent['failed']} failed, "
             f"{sent['held']} held for the next working day."
         )
+        refuse_if_failed(started)
