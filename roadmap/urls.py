@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, pages
+from roadmap.views import account, feeds, pages, schema
 
 app_name = "roadmap"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("milestones.ics", feeds.ics, name="ics"),
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
+    path("api/schema/", schema.openapi_view, name="api_schema"),
     # Signed-in user's notifications and settings.
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),
