@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run test lint bench messages clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -39,8 +39,17 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} \
 	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md
 
+# The embedded SQLite database, copied while the tracker runs (PostgreSQL: pg_dump, see
+# docs/operations.md). `make restore FILE=var/backups/tracker-….sqlite3` puts one back.
+backup: install
+	$(BIN)/python manage.py backup $(if $(FILE),--output "$(FILE)")
+
+restore: install
+	@test -n "$(FILE)" || { echo "Name the backup to restore: make restore FILE=var/backups/tracker-….sqlite3" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
+
 messages: install
-	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests
+	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests --ignore=gunicorn.conf.py
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
