@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench messages clean backup restore
+.PHONY: install run test lint bench load messages clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -38,6 +38,13 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} \
 	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md
+
+# Locust against gunicorn on PostgreSQL at full programme size for LOAD_MINUTES minutes (the
+# database is created and filled on the first run); the report goes to docs/load.md.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_load
+LOAD_MINUTES ?= 2
+load: install
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python -m loadtest.run --minutes $(LOAD_MINUTES)
 
 # The embedded SQLite database, copied while the tracker runs (PostgreSQL: pg_dump, see
 # docs/operations.md). `make restore FILE=var/backups/tracker-….sqlite3` puts one back.

@@ -10,8 +10,12 @@ def on_starting(_server):
     import django
 
     django.setup()
+    from django.db import connections
+
     from roadmap.checks import refusal
 
     sentence = refusal()
+    # The workers are forked from this process: none may inherit its database connection.
+    connections.close_all()
     if sentence:
         sys.exit(sentence)
