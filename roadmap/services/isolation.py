@@ -9,7 +9,9 @@ exits with status 1 afterwards.
 import logging
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from roadmap.models import JobFailure
 from roadmap.validators import escape_control_characters
@@ -19,8 +21,10 @@ MAX_REASON = 2000
 
 
 def describe(error: BaseException) -> str:
-    """Return the error as one line of text: its type and message, control characters escaped."""
-    return escape_control_characters(f"{type(error).__name__}: {error}")[:MAX_REASON]
+    """Return the error as one line in English: type and message, control characters escaped."""
+    with translation.override("en"):
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    return escape_control_characters(f"{type(error).__name__}: {message}")[:MAX_REASON]
 
 
 class Failures:
