@@ -48,7 +48,7 @@ from roadmap.services.milestones import (
     revise_deadline,
     set_status,
 )
-from roadmap.standardization import STEPS
+from roadmap.standard_steps import STEPS
 
 security_log = logging.getLogger("roadmap.security")
 
@@ -123,7 +123,7 @@ class OrganizationAdmin(MemberReadable, admin.ModelAdmin):
     list_display = ["code", "name_ja", "name_en", "kind", "parent"]
     list_select_related = ["parent"]
     list_filter = ["kind"]
-    search_fields = ["code", "name_ja", "name_en"]
+    search_fields = ["code", "name_ja", "name_en", "name_kana"]
     raw_id_fields = ["parent"]
     inlines = [MembershipInline]
 
@@ -398,6 +398,7 @@ class MilestoneAdmin(SimpleHistoryAdmin):
             kind=data["kind"],
             source_text=data["source_text"],
             status=data["status"],
+            anchor=data.get("anchor"),
             user=request.user,
         )
 
@@ -621,7 +622,10 @@ class StepNumberFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         # The standard steps, not a DISTINCT over 1.4 million rows.
         language = get_language() or "ja"
-        return [(str(step.number), f"{step.number} {step.name(language)}") for step in STEPS]
+        return [
+            (str(step.number), f"{step.number} {step.work_item} {step.name(language)}")
+            for step in STEPS
+        ]
 
     def queryset(self, request, queryset):
         if not (self.value() or "").isdigit():
@@ -629,16 +633,16 @@ class StepNumberFilter(admin.SimpleListFilter):
         return queryset.filter(number=int(self.value()))
 
 
-class StepCompletedFilter(admin.SimpleListFilter):
-    title = _("completed")
-    parameter_name = "completed"
+class StepStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
+        return Step.State.choices
 
     def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(completed_on__isnull=self.value() == "no")
+        if self.value() in Step.State.values:
+            return queryset.filter(state=self.value())
         return queryset
 
 
@@ -646,12 +650,12 @@ class StepCompletedFilter(admin.SimpleListFilter):
 class StepAdmin(admin.ModelAdmin):
     """The standard steps of the milestones the user may see, read-only.
 
-    Steps are written by the programme's loader; no one edits them here.
+    Steps are written by the owners' report screen and the monthly import; no one edits them here.
     """
 
-    list_display = ["milestone", "milestone_owner", "number", "completed_on"]
+    list_display = ["milestone", "milestone_owner", "number", "state", "changed_on"]
     list_select_related = ["milestone__owner"]
-    list_filter = [StepNumberFilter, StepCompletedFilter]
+    list_filter = [StepNumberFilter, StepStateFilter]
     search_fields = ["=milestone__ref", "=milestone__owner__code"]
     # The unique (milestone, number) index: a page is read off it, never sorted.
     ordering = ["milestone_id", "number"]
@@ -742,6 +746,7 @@ class NotificationAdmin(ReadOnlyForMembers, admin.ModelAdmin):
     list_display = [
         "recipient",
         "milestone",
+        "measurement",
         "kind",
         "deadline",
         "lead",
@@ -750,10 +755,20 @@ class NotificationAdmin(ReadOnlyForMembers, admin.ModelAdmin):
         "last_error",
         "sent_at",
     ]
-    list_select_related = ["milestone"]
+    list_select_related = ["milestone", "measurement__indicator"]
     list_filter = ["state", "kind"]
     search_fields = ["recipient"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        # About a milestone or an indicator measurement of the member's organizations.
+        mine = list(roles(request))
+        return queryset.filter(
+            Q(milestone__owner__in=mine) | Q(measurement__indicator__owner__in=mine)
+        )
 
 
 @admin.register(UserPreference)
@@ -785,3 +800,10 @@ class UserPreferenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# Registered here so that the admin's autodiscovery finds them.
+from roadmap import admin_indicators  # noqa: E402, F401
+
+# The programme's records register themselves with the admin site.
+from roadmap.programme import admin as programme_admin  # noqa: E402, F401

@@ -23,6 +23,7 @@ class MilestoneAddForm(forms.ModelForm):
             "source_text",
             "kind",
             "phrase",
+            "anchor",
             "status",
         ]
 
@@ -31,7 +32,11 @@ class MilestoneAddForm(forms.ModelForm):
         initiative = cleaned.get("initiative")
         if initiative is not None and "phrase" in cleaned:
             try:
-                resolve_window(cleaned["phrase"], reference=initiative.plan.decided_on)
+                resolve_window(
+                    cleaned["phrase"],
+                    reference=initiative.plan.decided_on,
+                    anchor=cleaned.get("anchor"),
+                )
             except ValidationError as error:
                 self.add_error("phrase", error.message_dict["phrase"])
         return cleaned

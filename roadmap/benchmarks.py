@@ -45,6 +45,8 @@ PAGES = (
     ("iCal (all rows)", "/milestones.ics"),
     ("admin: milestones", "/admin/roadmap/milestone/"),
     ("admin: steps", "/admin/roadmap/step/"),
+    ("programme", "/programme/"),
+    ("programme API", "/api/programme/"),
 )
 BASELINE_PAGE = ("trivial request (baseline)", "/bench-baseline")
 # Whole-table exports take seconds each at full size: a quarter of the requests is enough.
@@ -371,6 +373,12 @@ def available_pages() -> list[tuple[str, str]]:
         for name, path in PAGES
         if not path.startswith("/admin/") or path in registered
     ]
+    # One municipality's grid: 20 systems × 40 steps.
+    body = Milestone.objects.filter(business_system=20).order_by("owner__code")
+    body = body.values_list("owner__code", flat=True)
+    if body.first():
+        pages.append(("one body's grid", f"/programme/{body.first()}/"))
+        pages.append(("one body API", f"/api/programme/bodies/{body.first()}/"))
     # One re-planned milestone: the page with a revision and a history to show.
     sample = Milestone.objects.filter(revisions__isnull=False).order_by("pk").first()
     if sample:
@@ -412,6 +420,10 @@ def run_all(*, runs: int = 5, requests: int = 20, as_of: date = AS_OF) -> list[R
     rows.append(bench_queue_notifications(runs=runs, as_of=as_of))
     rows.append(bench_send_digests(runs=runs, as_of=as_of))
     rows += bench_pages(requests=requests)
+    from roadmap.programme.bench import bench_grid_save, bench_import_steps
+
+    rows.append(bench_grid_save(runs=runs))
+    rows.append(bench_import_steps())
     return rows
 
 

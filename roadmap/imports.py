@@ -1,15 +1,16 @@
-"""Import milestones from a CSV file: every row is checked before anything is written.
+"""Import milestones from a CSV file or an .xlsx workbook: every row is checked before anything
+is written.
 
-Columns (header on line 1, UTF-8 with or without BOM): ref, initiative, owner, title_ja,
-title_en, phrase, kind, status and, optionally, source_text. A file with one bad row is
-rejected whole; each error names its line in the file, the column and the reason. A ref that
-exists already updates that milestone's titles, source wording and status; its phrase, kind,
-owner and initiative must stay as they are, because a deadline changes only through a revision
-with a reason.
+The file is read by roadmap.tabular (first sheet, header on row 1). Columns: ref, initiative,
+owner, title_ja, title_en, phrase, kind, status and, optionally, source_text and event (the code
+of the event a phrase such as 「10年を経過する前から」 counts from). A yearly phrase
+(「毎年度6月」) makes the row a recurring commitment with a milestone a year. A file with one bad
+row is rejected whole; each error names its place in the file (``line 4, column phrase`` or
+``sheet Milestones, cell K4 (phrase)``) and the reason. A ref that exists already updates that
+milestone's titles, source wording and status; its phrase, kind, owner and initiative must stay
+as they are, because a deadline changes only through a revision with a reason.
 """
 
-import csv
-import io
 import logging
 from dataclasses import dataclass, field
 
@@ -19,11 +20,13 @@ from django.db import transaction
 
 from roadmap.models import (
     DietSession,
+    EventDate,
     Initiative,
     Membership,
     Milestone,
     Organization,
     Plan,
+    RecurringCommitment,
 )
 from roadmap.services.milestones import (
     create_milestone,
@@ -31,6 +34,8 @@ from roadmap.services.milestones import (
     resolve_window,
     set_status,
 )
+from roadmap.services.recurring import create_series, is_recurrence
+from roadmap.tabular import CellError, Place, Row, Table, TableError, read_table
 from roadmap.validators import validate_no_control_characters
 
 security_log = logging.getLogger("roadmap.security")
@@ -45,12 +50,17 @@ COLUMNS = (
     "kind",
     "status",
     "source_text",
+    "event",
 )
-OPTIONAL_COLUMNS = {"source_text"}
+OPTIONAL_COLUMNS = {"source_text", "event"}
 REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
 MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
 TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
-HEADER_LINE = 1
+# The export names the owner's code owner_code; an import takes either name.
+ALIASES = {"owner_code": "owner"}
+PHRASE_COLUMNS = {"phrase"}
+# Room for 「-2025」 after a recurring commitment's ref in each year's milestone.
+MAX_SERIES_REF = RecurringCommitment._meta.get_field("ref").max_length
 _REVISE = (
     "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
 )
@@ -60,13 +70,11 @@ FIXED_BECAUSE = {"phrase": _REVISE, "kind": _REVISE, "owner": _MOVE, "initiative
 
 @dataclass(frozen=True)
 class RowError:
-    line: int
-    column: str | None
+    place: Place | None
     message: str
 
     def __str__(self):
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        return f"{self.place}: {self.message}" if self.place else self.message
 
 
 class ImportRejected(Exception):
@@ -87,11 +95,24 @@ class ImportResult:
 
 @dataclass
 class _Row:
-    line: int
+    source: Row
+    names: dict[str, str]
     values: dict[str, str]
     initiative: Initiative | None = None
     owner: Organization | None = None
     existing: Milestone | None = None
+    anchor: EventDate | None = None
+    existing_series: RecurringCommitment | None = None
+    # A phrase such as 「毎年度6月」 makes the row a recurring commitment, one milestone a year.
+    recurring: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.source.number
+
+    def place(self, column: str | None = None) -> Place:
+        """Return where ``column`` of this row is, under the name the file gives it."""
+        return self.source.place(self.names.get(column, column))
 
 
 def import_milestones(
@@ -100,100 +121,103 @@ def import_milestones(
     """Check every row of a CSV file, then create or update its milestones in one go."""
     plan = Plan.objects.filter(code=plan_code).first()
     if plan is None:
-        raise ImportRejected([RowError(HEADER_LINE, None, f"there is no plan {plan_code!r}.")])
-    header, rows = _read(file)
-    errors = _check_header(header) or _check_rows(rows, header, plan, user)
+        raise ImportRejected([RowError(None, f"There is no plan {plan_code!r}.")])
+    try:
+        table = read_table(file)
+    except TableError as error:
+        raise ImportRejected([RowError(None, str(error))]) from None
+    errors = _check_header(table)
+    if not errors:
+        rows, errors = _values(table)
+    errors = errors or _check_rows(rows, plan, user)
     if errors:
         raise ImportRejected(errors)
     return _plan_changes(rows) if dry_run else _apply(rows, user)
 
 
-def _read(file) -> tuple[list[str], list[_Row]]:
-    """Return the header and the non-blank records of the file, each with its line number."""
-    data = file.read()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            raise ImportRejected([RowError(line, None, "the file is not UTF-8 text.")]) from None
-    reader = csv.reader(io.StringIO(data.removeprefix("\ufeff"), newline=""))
-    header, rows = None, []
-    while True:
-        line = reader.line_num + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            raise ImportRejected([RowError(line, None, f"not valid CSV ({error}).")]) from None
-        if header is None:
-            header = [name.strip() for name in record]
-        elif any(value.strip() for value in record):
-            rows.append(_Row(line, dict(enumerate(record))))
-    if header is None:
-        raise ImportRejected([RowError(HEADER_LINE, None, "the file is empty.")])
-    return header, rows
-
-
-def _check_header(header: list[str]) -> list[RowError]:
-    """Return the problems with the header line: missing, unknown or repeated columns."""
+def _check_header(table: Table, columns=COLUMNS, optional=OPTIONAL_COLUMNS) -> list[RowError]:
+    """Return the problems with the header: missing, unknown or repeated columns."""
+    header, names = table.header, _names(table)
     errors = [
-        RowError(HEADER_LINE, name, "this column is missing from the header.")
-        for name in COLUMNS
-        if name not in header and name not in OPTIONAL_COLUMNS
+        RowError(table.place(name), "this column is missing from the header.")
+        for name in columns
+        if name not in names and name not in optional
     ]
     errors += [
-        RowError(HEADER_LINE, name or "(empty)", f"unknown column; expected {', '.join(COLUMNS)}.")
+        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(columns)}.")
         for name in header
-        if name not in COLUMNS
+        if ALIASES.get(name, name) not in columns
     ]
     errors += [
-        RowError(HEADER_LINE, name, "this column appears twice.")
+        RowError(table.place(name), "this column appears twice.")
         for name in sorted(set(header))
-        if header.count(name) > 1
+        if [ALIASES.get(other, other) for other in header].count(ALIASES.get(name, name)) > 1
     ]
     return errors
 
 
-def _check_rows(rows: list[_Row], header: list[str], plan: Plan, user) -> list[RowError]:
+def _names(table: Table) -> dict[str, str]:
+    """Return the name the file gives each column it has, by the importer's name for it."""
+    return {ALIASES.get(name, name): name for name in table.header}
+
+
+def _values(table: Table, columns=COLUMNS) -> tuple[list[_Row], list[RowError]]:
+    """Return each row's values by column, read as each column needs them."""
+    rows, errors, names = [], [], _names(table)
+    for source in table.rows:
+        if table.format == "csv" and len(source.cells) != len(table.header):
+            count, expected = len(source.cells), len(table.header)
+            message = f"has {count} fields but the header has {expected}."
+            errors.append(RowError(source.place(), message))
+            continue
+        values = {}
+        for column in columns:
+            name = names.get(column)
+            try:
+                read = source.phrase if column in PHRASE_COLUMNS else source.text
+                values[column] = read(name) if name else ""
+            except CellError as error:
+                errors.append(RowError(error.place, error.message))
+        rows.append(_Row(source, names, values))
+    return rows, errors
+
+
+def _check_rows(rows: list[_Row], plan: Plan, user) -> list[RowError]:
     """Return every problem of every row, looking rows up with a fixed number of queries."""
     errors = []
-    for row in rows:
-        errors += _named_values(row, header)
-    if errors:
-        return errors
     initiatives = {i.number: i for i in plan.initiatives.all()}
     owners = Organization.objects.in_bulk([r.values["owner"] for r in rows], field_name="code")
     existing = Milestone.objects.select_related("owner", "initiative").in_bulk(
         [r.values["ref"] for r in rows], field_name="ref"
     )
+    series = RecurringCommitment.objects.in_bulk([r.values["ref"] for r in rows], field_name="ref")
     sessions = DietSession.objects.for_resolver()
+    events = EventDate.objects.all()
+    by_code = {event.code: event for event in events}
+    resolver_events = [event.as_resolver_event() for event in events]
     first_line = {}
     for row in rows:
         row.initiative = initiatives.get(row.values["initiative"])
         row.owner = owners.get(row.values["owner"])
         row.existing = existing.get(row.values["ref"])
-        errors += _check_row(row, plan, sessions, first_line)
+        row.anchor = by_code.get(row.values["event"])
+        row.existing_series = series.get(row.values["ref"])
+        if row.values["event"] and row.anchor is None:
+            known = ", ".join(by_code) or "none"
+            message = f"no event has the code {row.values['event']!r}; known: {known}."
+            errors.append(RowError(row.place("event"), message))
+            continue
+        errors += _check_row(row, plan, (sessions, resolver_events), first_line)
     return errors + _check_ownership(rows, user)
 
 
-def _named_values(row: _Row, header: list[str]) -> list[RowError]:
-    """Turn the row's fields into values by column name; return a problem if they don't fit."""
-    if len(row.values) != len(header):
-        count = len(row.values)
-        return [RowError(row.line, None, f"has {count} fields but the header has {len(header)}.")]
-    row.values = {name: row.values[i].strip() for i, name in enumerate(header)}
-    row.values.setdefault("source_text", "")
-    return []
-
-
-def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowError]:
-    """Return the problems of one row."""
+def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[RowError]:
+    """Return the problems of one row; ``known_dates`` are the Diet sessions and events."""
     values, errors = row.values, []
+    sessions, events = known_dates
 
     def error(column, message):
-        errors.append(RowError(row.line, column, message))
+        errors.append(RowError(row.place(column), message))
 
     for column in REQUIRED_VALUES:
         if not values[column]:
@@ -212,8 +236,9 @@ def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowErr
         except ValidationError:
             error("ref", "use only letters, digits, hyphens and underscores.")
         if values["ref"] in first_line:
-            error("ref", f"{values['ref']!r} already appears on line {first_line[values['ref']]}.")
-        first_line.setdefault(values["ref"], row.line)
+            first = first_line[values["ref"]]
+            error("ref", f"{values['ref']!r} already appears on {first}.")
+        first_line.setdefault(values["ref"], _row_name(row))
     if values["initiative"] and row.initiative is None:
         error("initiative", f"the plan {plan.code} has no initiative {values['initiative']!r}.")
     if values["owner"] and row.owner is None:
@@ -224,13 +249,28 @@ def _check_row(row: _Row, plan: Plan, sessions, first_line: dict) -> list[RowErr
         error(
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
+    row.recurring = is_recurrence(values["phrase"])
     try:
-        resolve_window(values["phrase"], reference=plan.decided_on, diet_sessions=sessions)
+        if not row.recurring:
+            resolve_window(
+                values["phrase"],
+                reference=plan.decided_on,
+                diet_sessions=sessions,
+                events=events,
+                anchor=row.anchor,
+            )
     except ValidationError as problem:
         error("phrase", " ".join(problem.messages))
+    if row.recurring and len(values["ref"]) > MAX_SERIES_REF:
+        error("ref", f"a yearly commitment's ref has at most {MAX_SERIES_REF} characters.")
     if row.existing is not None:
         errors += _check_existing(row)
     return errors
+
+
+def _row_name(row: _Row) -> str:
+    """Return how the user finds the row: line 4 of a CSV file, row 4 of a sheet."""
+    return f"{'line' if row.source.table.sheet is None else 'row'} {row.line}"
 
 
 def _check_existing(row: _Row) -> list[RowError]:
@@ -244,8 +284,7 @@ def _check_existing(row: _Row) -> list[RowError]:
     }
     errors = [
         RowError(
-            row.line,
-            column,
+            row.place(column),
             f"milestone {existing.ref!r} exists with {column} {stored!r}; "
             + FIXED_BECAUSE[column],
         )
@@ -254,7 +293,7 @@ def _check_existing(row: _Row) -> list[RowError]:
     ]
     if existing.initiative.plan_id != (row.initiative.plan_id if row.initiative else None):
         errors.append(
-            RowError(row.line, "ref", f"milestone {existing.ref!r} belongs to another plan.")
+            RowError(row.place("ref"), f"milestone {existing.ref!r} belongs to another plan.")
         )
     return errors
 
@@ -277,7 +316,7 @@ def _check_ownership(rows: list[_Row], user) -> list[RowError]:
             sorted({row.owner.code for row in refused}),
         )
     return [
-        RowError(row.line, "owner", f"you are not an owner of {row.owner.code!r}.")
+        RowError(row.place("owner"), f"you are not an owner of {row.owner.code!r}.")
         for row in refused
     ]
 
@@ -301,7 +340,9 @@ def _plan_changes(rows: list[_Row]) -> ImportResult:
     result = ImportResult(dry_run=True)
     for row in rows:
         ref = row.values["ref"]
-        if row.existing is None:
+        if row.recurring and row.existing is None:
+            (result.unchanged if row.existing_series else result.created).append(ref)
+        elif row.existing is None:
             result.created.append(ref)
         elif _changes(row):
             result.updated.append(ref)
@@ -315,7 +356,13 @@ def _apply(rows: list[_Row], user) -> ImportResult:
     """Create or update the milestones of the checked rows."""
     result = ImportResult()
     for row in rows:
-        if row.existing is None:
+        if row.recurring and row.existing is None:
+            if row.existing_series is None:
+                _create_series(row)
+                result.created.append(row.values["ref"])
+            else:
+                result.unchanged.append(row.values["ref"])
+        elif row.existing is None:
             _create(row, user)
             result.created.append(row.values["ref"])
         elif changes := _changes(row):
@@ -338,7 +385,22 @@ def _create(row: _Row, user) -> Milestone:
         kind=values["kind"],
         source_text=values["source_text"],
         status=values["status"] or Milestone.Status.PLANNED,
+        anchor=row.anchor,
         user=user,
+    )
+
+
+def _create_series(row: _Row) -> RecurringCommitment:
+    values = row.values
+    return create_series(
+        initiative=row.initiative,
+        owner=row.owner,
+        ref=values["ref"],
+        title_ja=values["title_ja"],
+        title_en=values["title_en"],
+        phrase=values["phrase"],
+        kind=values["kind"],
+        source_text=values["source_text"],
     )
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
@@ -45,6 +46,7 @@ class Organization(CleanOnSave):
     )
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, validators=TEXT)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True, validators=TEXT)
+    name_kana = models.CharField(_("reading"), max_length=200, blank=True, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -108,6 +110,15 @@ class Plan(CleanOnSave):
         _("decided on"), help_text=_("Relative phrases are resolved against this date.")
     )
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("previous edition"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The edition this one replaces; its changes are read against it."),
+    )
 
     class Meta:
         ordering = ["-decided_on"]
@@ -189,6 +200,44 @@ class DietSession(CleanOnSave):
 
     def __str__(self):
         return f"第{self.number}回通常国会"
+
+
+class EventDateQuerySet(models.QuerySet):
+    def for_resolver(self):
+        """Return the events as the plain values the phrase resolver takes."""
+        return [periods.Event(e.name_ja, e.occurred_on) for e in self.order_by("occurred_on")]
+
+
+class EventDate(models.Model):
+    """A dated event deadlines count from (「設置後10年」), kept as data like Diet sessions."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name_ja = models.CharField(
+        _("name (Japanese)"),
+        max_length=200,
+        unique=True,
+        help_text=_("As phrases name it, such as デジタル庁の設置."),
+    )
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    occurred_on = models.DateField(_("occurred on"))
+
+    objects = EventDateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_on", "code"]
+        verbose_name = _("event date")
+        verbose_name_plural = _("event dates")
+
+    def __str__(self):
+        return f"{self.name_ja} ({self.occurred_on:%Y-%m-%d})"
+
+    def as_resolver_event(self):
+        """Return the event as the phrase resolver's value."""
+        return periods.Event(self.name_ja, self.occurred_on)
+
+    def name(self, language=None):
+        """Return the name in the given language."""
+        return localized(self, "name", language)
 
 
 class MilestoneQuerySet(models.QuerySet):
@@ -292,6 +341,27 @@ class Milestone(CleanOnSave):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
 
+    anchor = models.ForeignKey(
+        EventDate,
+        verbose_name=_("counted from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        help_text=_("The event a phrase such as 10年を経過する前 counts from."),
+    )
+    series = models.ForeignKey(
+        "RecurringCommitment",
+        verbose_name=_("recurring commitment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occurrences",
+    )
+    occurrence_year = models.PositiveSmallIntegerField(
+        _("year of the occurrence"), null=True, blank=True
+    )
+
     rag = models.CharField(_("RAG"), max_length=5, choices=Rag.choices, blank=True)
     rag_assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -334,6 +404,9 @@ class Milestone(CleanOnSave):
             models.CheckConstraint(
                 condition=Q(status="done") | Q(completed_on__isnull=True),
                 name="milestone_completed_only_when_done",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence_year"], name="unique_occurrence_per_year"
             ),
         ]
         verbose_name = _("milestone")
@@ -427,6 +500,46 @@ class DeadlineRevision(CleanOnSave):
         return self.new_deadline > self.old_deadline
 
 
+class MilestoneEdition(models.Model):
+    """A milestone as one edition of the plan carried it: its wording and its window then."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("edition"), on_delete=models.PROTECT, related_name="entries"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="editions")
+    ref = models.SlugField(_("reference in this edition"), max_length=80)
+    previous_ref = models.SlugField(
+        _("reference in the previous edition"),
+        max_length=80,
+        blank=True,
+        help_text=_("Given where the commitment was renamed or split off from another."),
+    )
+    initiative_number = models.CharField(_("initiative"), max_length=32)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    source_text = models.TextField(_("source wording"), blank=True)
+    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True)
+    window_start = models.DateField(_("window start"), null=True, blank=True)
+    window_end = models.DateField(_("window end"), null=True, blank=True)
+    precision = models.CharField(
+        _("precision"), max_length=16, choices=Milestone.Precision.choices
+    )
+    soft = models.BooleanField(_("soft target"), default=False)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "milestone"], name="unique_edition_milestone"),
+            models.UniqueConstraint(fields=["plan", "ref"], name="unique_edition_ref"),
+        ]
+        verbose_name = _("milestone in an edition")
+        verbose_name_plural = _("milestones in an edition")
+
+    def __str__(self):
+        return f"{self.plan.code}: {self.ref}"
+
+
 class StatusComment(CleanOnSave):
     """A note an owner attaches to a status change, shown with the milestone's history."""
 
@@ -448,12 +561,34 @@ class StatusComment(CleanOnSave):
         return f"{self.old_status} → {self.new_status}: {self.comment[:40]}"
 
 
+class StepState(models.TextChoices):
+    """The state a body reports for one standard step (the ministry's four labels)."""
+
+    DONE = "done", pgettext_lazy("step state", "Done")
+    IN_PROGRESS = "in_progress", pgettext_lazy("step state", "In progress")
+    NOT_STARTED = "not_started", pgettext_lazy("step state", "Not started")
+    NOT_APPLICABLE = "not_applicable", pgettext_lazy("step state", "Not applicable")
+
+
 class Step(models.Model):
     """One of the standard steps through which a migration milestone is tracked."""
 
+    State = StepState
+
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="steps")
     number = models.PositiveSmallIntegerField(_("step"))
-    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=14, choices=StepState.choices, default=StepState.NOT_STARTED
+    )
+    changed_on = models.DateField(_("changed on"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["milestone", "number"]
@@ -465,6 +600,172 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.milestone_id}#{self.number}"
+
+    @property
+    def is_complete(self):
+        """Say whether the step counts as complete: done or not applicable."""
+        return self.state in (StepState.DONE, StepState.NOT_APPLICABLE)
+
+
+class RecurringCommitment(models.Model):
+    """A commitment repeated every year (毎年度6月, 毎年度末); each year is a milestone."""
+
+    ref = models.SlugField(
+        _("reference"),
+        max_length=72,
+        unique=True,
+        help_text=_("Each year's milestone is referenced as this reference, a dash and the year."),
+    )
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        Organization, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    title_ja = models.CharField(_("title (Japanese)"), max_length=280)
+    title_en = models.CharField(_("title (English)"), max_length=280, blank=True)
+    source_text = models.TextField(_("source wording"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=Milestone.Kind.choices, default=Milestone.Kind.DEADLINE
+    )
+    phrase = models.CharField(
+        _("recurrence phrase"),
+        max_length=100,
+        help_text=_("As written: 毎年, 毎年度, 毎年度末, 毎年度6月 …"),
+    )
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ref"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_year__isnull=True) | Q(last_year__gte=models.F("first_year")),
+                name="recurrence_last_after_first",
+            )
+        ]
+        verbose_name = _("recurring commitment")
+        verbose_name_plural = _("recurring commitments")
+
+    def __str__(self):
+        return f"{self.title_ja}（{self.phrase}）"
+
+    def title(self, language=None):
+        """Return the title in the given language."""
+        return localized(self, "title", language)
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the indicators of organizations the user belongs to (all for superusers)."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner__memberships__user=user)
+
+    def editable_by(self, user):
+        """Return the indicators the user may record measurements for: their organizations'."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            owner__memberships__user=user, owner__memberships__role=Membership.Role.OWNER
+        )
+
+
+class Indicator(models.Model):
+    """A number the plan commits to (KPI): from a baseline towards a target by a deadline."""
+
+    class Direction(models.TextChoices):
+        UP = "up", _("Higher is better")
+        DOWN = "down", _("Lower is better")
+
+    ref = models.SlugField(_("reference"), max_length=80, unique=True)
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="indicators")
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+    )
+    owner = models.ForeignKey(
+        Organization, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    name_ja = models.CharField(_("name (Japanese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    unit_ja = models.CharField(_("unit (Japanese)"), max_length=40)
+    unit_en = models.CharField(_("unit (English)"), max_length=40, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=4, choices=Direction.choices, default=Direction.UP
+    )
+    source_text = models.TextField(_("source wording"), blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline value"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    baseline_on = models.DateField(_("baseline date"), null=True, blank=True)
+    target_value = models.DecimalField(_("target value"), max_digits=16, decimal_places=4)
+    target_phrase = models.CharField(
+        _("target phrase"),
+        max_length=200,
+        blank=True,
+        help_text=_("When the target is due, as written; resolved like any deadline."),
+    )
+    target_on = models.DateField(_("target date"), null=True, blank=True, editable=False)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["initiative__sort_key", "ref"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(baseline_value__isnull=True, baseline_on__isnull=True)
+                | Q(baseline_value__isnull=False, baseline_on__isnull=False),
+                name="indicator_baseline_value_and_date",
+            )
+        ]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self):
+        return self.name_ja
+
+    def name(self, language=None):
+        """Return the name in the given language."""
+        return localized(self, "name", language)
+
+    def unit(self, language=None):
+        """Return the unit in the given language."""
+        return localized(self, "unit", language)
+
+
+class Measurement(models.Model):
+    """A dated value of an indicator, with where the figure comes from."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField(_("measured on"))
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    source = models.CharField(
+        _("source"), max_length=500, help_text=_("Where the figure is published.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["indicator", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "measured_on"], name="unique_measurement_per_day"
+            )
+        ]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value} ({self.measured_on:%Y-%m-%d})"
 
 
 class UserPreference(CleanOnSave):
@@ -525,6 +826,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
+        BEHIND = "behind", _("Indicator behind target")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -541,10 +843,20 @@ class Notification(models.Model):
         related_name="notifications",
     )
     milestone = models.ForeignKey(
-        Milestone, on_delete=models.CASCADE, related_name="notifications"
+        Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # A behind-target notice is about one measurement of an indicator, instead of a milestone.
+    measurement = models.ForeignKey(
+        Measurement,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(
+        _("deadline"), help_text=_("For an indicator behind target: the day it was measured.")
+    )
     lead = models.SmallIntegerField(
         _("lead"),
         help_text=_("Days before the deadline (due soon) or days after it (overdue)."),
@@ -572,7 +884,18 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["recipient", "milestone", "kind", "deadline", "lead"],
                 name="unique_notification",
-            )
+            ),
+            # Once per measurement: a behind indicator is announced again only when re-measured.
+            models.UniqueConstraint(
+                fields=["recipient", "measurement"],
+                condition=Q(measurement__isnull=False),
+                name="unique_measurement_notification",
+            ),
+            models.CheckConstraint(
+                condition=Q(milestone__isnull=False, measurement__isnull=True)
+                | Q(milestone__isnull=True, measurement__isnull=False),
+                name="notification_about_one_thing",
+            ),
         ]
         indexes = [
             models.Index(
@@ -589,7 +912,8 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.milestone} → {self.recipient}"
+        about = self.milestone or self.measurement
+        return f"{self.get_kind_display()} · {about} → {self.recipient}"
 
 
 class JobFailure(models.Model):
@@ -607,3 +931,14 @@ class JobFailure(models.Model):
 
     def __str__(self):
         return f"{self.job}: {self.item}"
+
+
+# The programme's reporting models live in their own module; importing them here registers them.
+from roadmap.programme.models import (  # noqa: E402, F401
+    Designation,
+    ProgressSnapshot,
+    SnapshotRow,
+    StepChange,
+    SystemMinistry,
+    SystemProgress,
+)

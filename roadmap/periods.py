@@ -14,6 +14,9 @@ The rules are those of docs/deadline-phrases.md:
 - months and days: ``month``, ``month-by`` 「Y年M月末」, ``ten-day`` 「Y年M月上旬」, ``day``;
 - ``diet``: 「次期通常国会」 is the first ordinary session convened after the reference date,
   looked up in the sessions passed in (1 January to 29 June of the next year, soft, if unknown);
+- ``event-before`` 「設置後10年を経過する前」 and ``event-at`` 「設置後10年を経過した際」: the day
+  before, or the day of, the N-th anniversary of a named event (``Event``, kept as data); a
+  phrase that names no event (「10年を経過する前から」) counts from the milestone's anchor event;
 - ``within-years``: 「2025年度から概ね5年以内」 runs from the day after the base window ends to
   N years after that end;
 - relative words (今年度・来年度・今年・来年・来春・今夏・年内 …) are replaced by years seen from
@@ -73,6 +76,14 @@ class DietSession:
     number: int
     convened_on: date
     closes_on: date
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event, such as the Digital Agency's establishment, that phrases count from."""
+
+    name: str
+    occurred_on: date
 
 
 @dataclass(frozen=True)
@@ -282,12 +293,20 @@ _BASE_RULES = {
         "基準となる期間の終了日の翌日から、終了日のN年後まで",
         "From the day after the base period ends to N years after its end",
     ),
+    "event-before": (
+        "基準となる出来事（設置等）からN年を経過する日の前日",
+        "The day before N years have passed since the named event (such as an establishment)",
+    ),
+    "event-at": (
+        "基準となる出来事（設置等）からN年を経過した日",
+        "The day N years have passed since the named event (such as an establishment)",
+    ),
     "open": (
         "期日の定めなし（速やかに・順次・引き続き等）：期限超過にはならない",
         "No date given (promptly, progressively, continuing …): never overdue",
     ),
 }
-_NOT_RELATIVE = frozenset({"diet", "open", "relative"})
+_NOT_RELATIVE = frozenset({"diet", "open", "relative", "event-before", "event-at"})
 
 RULES: dict[str, tuple[str, str]] = {
     **_BASE_RULES,
@@ -445,6 +464,8 @@ class _Context:
     phrase: str
     reference: date
     diet_sessions: tuple[DietSession, ...]
+    events: tuple[Event, ...] = ()
+    anchor: Event | None = None
 
 
 @dataclass(frozen=True)
@@ -647,6 +668,54 @@ def _diet(m: re.Match, ctx: _Context) -> _Span:
     return _Span(session.convened_on, session.closes_on)
 
 
+# Words that say what happened without naming to whom: the milestone's anchor event is meant.
+_UNNAMED_EVENTS = frozenset({"", "設置", "発足", "設立", "創設", "施行", "開始"})
+
+
+_AFTER_EVENT = rf"(?:(?P<event>[^0-9]*?)後)?(?P<n>{_N})年を?経過"
+
+
+@_rule("event-before", Precision.DAY, rf"{_AFTER_EVENT}(?:する前|する(?=まで))")
+def _event_eve(m: re.Match, ctx: _Context) -> _Span:
+    """Return the day before the N-th anniversary of an event: 「…を経過する前」."""
+    day = _anniversary(m, ctx) - timedelta(days=1)
+    return _Span(day, day)
+
+
+@_rule("event-at", Precision.DAY, rf"{_AFTER_EVENT}(?:した際|した時|した後|後)")
+def _event_at(m: re.Match, ctx: _Context) -> _Span:
+    """Return the N-th anniversary of an event: 「…を経過した際」."""
+    day = _anniversary(m, ctx)
+    return _Span(day, day)
+
+
+def _anniversary(m: re.Match, ctx: _Context) -> date:
+    """Return the day N years after the event the phrase counts from."""
+    event, years = _counted_event(m["event"] or "", ctx), _number(m["n"])
+    if years < 1:
+        raise PhraseError(f"「{ctx.phrase}」 counts {years} years: expected at least 1年.")
+    return _add_years(event.occurred_on, years)
+
+
+def _counted_event(named: str, ctx: _Context) -> Event:
+    """Return the event a phrase counts from: the one it names, else the milestone's anchor."""
+    wanted = named.replace("の", "")
+    if wanted in _UNNAMED_EVENTS:
+        if ctx.anchor is None:
+            raise PhraseError(
+                f"「{ctx.phrase}」 counts from an event it does not name: give the milestone "
+                "the event it counts from, or name it (「デジタル庁の設置後10年を経過する前」)."
+            )
+        return ctx.anchor
+    for event in ctx.events:
+        if event.name.replace("の", "") == wanted:
+            return event
+    known = "、".join(f"「{event.name}」" for event in ctx.events) or "none"
+    raise PhraseError(
+        f"「{ctx.phrase}」 counts from 「{named}」, an event with no date: known: {known}."
+    )
+
+
 _BY_RULES = {"fy-within": "fy-by", "cy-within": "cy-by", "month": "month-by"}
 _FROM_RULES = {"fy-within": "fy-from", "cy-within": "cy-from"}
 
@@ -723,9 +792,20 @@ def _is_clause(text: str) -> bool:
 # Resolution ---------------------------------------------------------------------------------
 
 
-def resolve(phrase: str, *, reference: date, diet_sessions: Sequence[DietSession] = ()) -> Window:
-    """Return the window of dates that ``phrase`` stands for, seen from ``reference``."""
-    ctx = _Context(phrase, reference, tuple(diet_sessions))
+def resolve(
+    phrase: str,
+    *,
+    reference: date,
+    diet_sessions: Sequence[DietSession] = (),
+    events: Sequence[Event] = (),
+    anchor: Event | None = None,
+) -> Window:
+    """Return the window of dates that ``phrase`` stands for, seen from ``reference``.
+
+    ``events`` are the dated events a phrase may name; ``anchor`` is the one a phrase that
+    names none (「10年を経過する前から」) counts from.
+    """
+    ctx = _Context(phrase, reference, tuple(diet_sessions), tuple(events), anchor)
     text = _normalise(phrase)
     leading = _LEADING.match(text)
     lead, body = (leading[0], text[leading.end() :]) if leading else ("", text)
@@ -785,3 +865,38 @@ def _resolve_open(lead: str, body: str, ctx: _Context) -> Window:
         f"Cannot resolve 「{ctx.phrase}」: expected a period such as 「2025年度まで」, "
         "「2024年夏頃」, 「2024年度第3四半期」, 「2025年3月末」, 「次期通常国会」 or 「速やかに」."
     )
+
+
+# Recurring commitments --------------------------------------------------------------------------
+
+_RECURRENCE = re.compile(
+    r"^毎年(?P<fiscal>度)?(?:(?P<end>末)|(?P<m>\d{1,2})月(?P<rest>末|上旬|中旬|下旬)?)?$"
+)
+
+
+def occurrence_phrase(phrase: str, year: int) -> str:
+    """Return the dated phrase of year ``year`` of a recurrence such as 「毎年度6月」.
+
+    「毎年度」 counts fiscal years (「毎年度1月」 of FY2025 is January 2026), 「毎年」 calendar
+    years; without a month the occurrence is the whole year (「2025年度中」), with 末 its end.
+    """
+    m = _RECURRENCE.match(_normalise(phrase))
+    if m is None:
+        raise PhraseError(
+            f"「{phrase}」 is not a yearly recurrence: expected 「毎年」, 「毎年度」, "
+            "「毎年度末」, 「毎年度6月」 or 「毎年12月末」."
+        )
+    suffix = "年度" if m["fiscal"] else "年"
+    if m["m"] is None:
+        return f"{year}{suffix}{'末' if m['end'] else '中'}"
+    month = int(m["m"])
+    if not 1 <= month <= 12:
+        raise PhraseError(f"「{phrase}」 names month {month}: expected 1 to 12.")
+    if m["fiscal"] and month < 4:
+        year += 1
+    return f"{year}年{month}月{m['rest'] or ''}"
+
+
+def occurrence_year(phrase: str, day: date) -> int:
+    """Return the year of a recurrence ``day`` is in: fiscal for 「毎年度」, else calendar."""
+    return fiscal_year(day) if "年度" in _normalise(phrase) else day.year

@@ -1,22 +1,16 @@
 """The municipal standardization programme as data: its bodies, milestones, re-plans and steps.
 
-Every local government (47 prefectures and the 1,741 municipalities of ``data/prefectures.tsv``)
-migrates its standard business systems — municipalities all 20, prefectures 15 and 16 — by the
-programme deadline 「原則2025年度までに」. A seeded share of bodies and systems moved to the end of
-FY2030 by the official re-plan for hard-to-migrate systems (移行困難システム), in the proportion of
-the December 2025 survey (743 bodies, 5,009 systems). Each milestone is tracked through the 40
-standard ``STEPS``.
-
-Codes: a prefecture's ``Organization.code`` is its two-digit code ("01" 北海道 … "47" 沖縄県); a
-municipality's is a six-digit local-government code (JIS X 0402): the prefecture's two digits,
-three digits of its own and a check digit. The check digit is computed from the first five
-digits d1…d5 as ``(11 - (6·d1 + 5·d2 + 4·d3 + 3·d4 + 2·d5) % 11) % 10``, which reproduces the
-published codes, e.g. 札幌市 011002, 新宿区 131041 (remainder 0 gives 1), 渋谷区 131130
-(remainder 1 gives 0).
+Every local government (the 47 prefectures and 1,741 municipalities of ``data/bodies.tsv``,
+with their official codes and names; see ``roadmap.bodies``) migrates its standard business
+systems — municipalities all 20, prefectures 15 and 16 — by the programme deadline
+「原則2025年度までに」. A seeded share of bodies and systems moved to the end of FY2030 by the
+official re-plan for hard-to-migrate systems (移行困難システム), in the proportion of the
+December 2025 survey (743 bodies, 5,009 systems). Each milestone is tracked through the 40
+standard ``STEPS``; the statuses and step states are synthetic, seeded, on the real bodies.
 
 ``generate`` writes all of it with bulk inserts and set-based updates and can be run again: it
 only adds what is missing (organizations by code, milestones by ref, one re-plan revision per
-milestone, steps for milestones that have none).
+milestone, steps for milestones that have none) and recounts the systems' progress.
 """
 
 from __future__ import annotations
@@ -27,7 +21,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -38,6 +31,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from roadmap import bodies as code_list
 from roadmap import periods
 from roadmap.models import (
     DeadlineRevision,
@@ -47,12 +41,13 @@ from roadmap.models import (
     Organization,
     Plan,
     Step,
+    StepState,
 )
+from roadmap.programme.models import Designation
+from roadmap.programme.steps import recount_all
 from roadmap.services.milestones import window_fields
 from roadmap.standard_steps import STEPS
 from roadmap.standard_systems import PREFECTURE_SYSTEMS, STANDARD_SYSTEMS
-
-PREFECTURES_FILE = Path(__file__).resolve().parent / "data" / "prefectures.tsv"
 
 PLAN_CODE = "priority-plan-2024"
 PLAN_TITLE_JA = "デジタル社会の実現に向けた重点計画"
@@ -64,10 +59,15 @@ INITIATIVE_TITLE_JA = "地方公共団体情報システムの統一・標準化
 INITIATIVE_TITLE_EN = "Unification and standardization of local government information systems"
 SOURCE_TEXT = (
     "基幹業務システムを利用する全ての地方公共団体が、原則2025年度までに、"
-    "標準準拠システムへ円滑かつ安全に移行できるよう、環境を整備します。"
+    "標準準拠システムヘ円滑かつ安全に移行できるよう、環境を整備します。"
 )
 PROGRAMME_PHRASE = "原則2025年度までに"
 REF_PREFIX = "std-"
+# The programme's scope as officially counted, beside what the rule above generates: every
+# municipality all 20 standard business systems, every prefecture two. The official figure
+# counts the systems the bodies actually run, which the rule does not know, so it is lower.
+OFFICIAL_SYSTEM_COUNT = 34_592
+GENERATED_SYSTEM_COUNT = 1741 * 20 + 47 * 2
 
 REPLAN_PHRASE = "2030年度末までに"
 REPLAN_REASON = "移行困難システム（特定移行支援システム）として個別の移行期限を設定"
@@ -82,13 +82,6 @@ FY2024_START = date(2024, 4, 1)
 
 OWNER_EMAIL_DOMAIN = "example.jp"
 BATCH_SIZE = 2000
-
-
-class Prefecture(NamedTuple):
-    code: str
-    name_ja: str
-    name_en: str
-    municipalities: int
 
 
 class Body(NamedTuple):
@@ -131,56 +124,39 @@ class Report:
         return lines
 
 
-# Codes and bodies --------------------------------------------------------------------------
-
-
-def check_digit(five_digits: str) -> str:
-    """Return the JIS X 0402 check digit of a five-digit local-government code."""
-    total = sum(int(d) * w for d, w in zip(five_digits, (6, 5, 4, 3, 2), strict=True))
-    return str((11 - total % 11) % 10)
-
-
-def municipality_code(prefecture_code: str, serial: int) -> str:
-    """Return the six-digit code of the ``serial``-th generated municipality of a prefecture."""
-    five = f"{prefecture_code}{200 + serial:03d}"
-    return five + check_digit(five)
-
-
-def load_prefectures(path: Path = PREFECTURES_FILE) -> list[Prefecture]:
-    """Return the 47 prefectures with their number of municipalities."""
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
-    return [Prefecture(c, ja, en, int(n)) for c, ja, en, n in rows if not c.startswith("#")]
+# Bodies ------------------------------------------------------------------------------------
 
 
 def programme_bodies(
-    prefectures: Iterable[Prefecture], *, max_municipalities: int | None = None
+    records: Iterable[code_list.BodyRecord],
+    *,
+    limit_prefectures: int | None = None,
+    max_municipalities: int | None = None,
 ) -> list[Body]:
-    """Return every body of the programme: each prefecture followed by its municipalities."""
+    """Return the bodies of the programme: each prefecture followed by its municipalities."""
     all_systems = tuple(system.number for system in STANDARD_SYSTEMS)
+    records = list(records)
+    prefectures = [r for r in records if r.is_prefecture][:limit_prefectures]
+    english = code_list.english_prefecture_names()
     bodies = []
     for pref in prefectures:
         bodies.append(
             Body(
                 pref.code,
                 pref.name_ja,
-                pref.name_en,
+                english.get(pref.prefecture, ""),
                 Organization.Kind.PREFECTURE,
                 None,
                 PREFECTURE_SYSTEMS,
             )
         )
-        count = min(pref.municipalities, max_municipalities or pref.municipalities)
-        for serial in range(1, count + 1):
-            bodies.append(
-                Body(
-                    municipality_code(pref.code, serial),
-                    f"{pref.name_ja}団体{serial:03d}",
-                    f"{pref.name_en} municipality {serial:03d}",
-                    Organization.Kind.MUNICIPALITY,
-                    pref.code,
-                    all_systems,
-                )
-            )
+        municipalities = [
+            r for r in records if r.prefecture == pref.prefecture and not r.is_prefecture
+        ]
+        bodies += [
+            Body(r.code, r.name_ja, "", Organization.Kind.MUNICIPALITY, pref.code, all_systems)
+            for r in municipalities[:max_municipalities]
+        ]
     return bodies
 
 
@@ -244,16 +220,26 @@ def day_between(rng: random.Random, first: date, last: date, mode: float) -> dat
 
 
 def step_dates(ref: str, status: str, completed_on: date | None, *, seed: int) -> list:
-    """Return the completion day (or None) of each of the 40 steps of a milestone."""
+    """Return the state and the day it was reached (or None) of each of the 40 steps."""
     rng = random.Random(f"{seed}:{ref}")
     if status == Milestone.Status.DONE:
         started = max(PROGRAMME_START, completed_on - timedelta(days=rng.randint(300, 900)))
-        return sorted_days(rng, started, completed_on, len(STEPS), end_included=True)
+        days = sorted_days(rng, started, completed_on, len(STEPS), end_included=True)
+        return [(finished_state(rng, n), day) for n, day in enumerate(days, 1)]
     if status == Milestone.Status.IN_PROGRESS:
         started = SNAPSHOT - timedelta(days=rng.randint(200, 900))
-        done = sorted_days(rng, started, SNAPSHOT, rng.randint(4, len(STEPS) - 1))
-        return done + [None] * (len(STEPS) - len(done))
-    return [None] * len(STEPS)
+        days = sorted_days(rng, started, SNAPSHOT, rng.randint(4, len(STEPS) - 1))
+        finished = [(finished_state(rng, n), day) for n, day in enumerate(days, 1)]
+        working = [(StepState.IN_PROGRESS, SNAPSHOT)]
+        return finished + working + [(StepState.NOT_STARTED, None)] * (len(STEPS) - len(days) - 1)
+    return [(StepState.NOT_STARTED, None)] * len(STEPS)
+
+
+def finished_state(rng: random.Random, number: int) -> str:
+    """Return the state of a finished step: done, or now and then not applicable (not step 40)."""
+    if number < len(STEPS) and rng.random() < 0.03:
+        return StepState.NOT_APPLICABLE
+    return StepState.DONE
 
 
 def sorted_days(rng, first: date, last: date, count: int, *, end_included=False) -> list[date]:
@@ -279,11 +265,13 @@ def generate(
 ) -> Report:
     """Write the programme's bodies, milestones, re-plans (and owners, steps) where missing."""
     report = Report()
-    prefectures = load_prefectures()[:limit_prefectures]
-    bodies = programme_bodies(prefectures, max_municipalities=max_municipalities)
+    records = code_list.read_bodies()
+    bodies = programme_bodies(
+        records, limit_prefectures=limit_prefectures, max_municipalities=max_municipalities
+    )
     specs = programme_specs(bodies, seed=seed)
     with timed(report, "organizations"):
-        org_ids = ensure_organizations(bodies, report)
+        org_ids = ensure_organizations(bodies, records, report)
     if owners:
         with timed(report, "owners"):
             ensure_owners(bodies, org_ids, report)
@@ -291,9 +279,12 @@ def generate(
         ensure_milestones(specs, org_ids, report, batch_size=batch_size)
     with timed(report, "re-plans"):
         ensure_replans(specs, report, batch_size=batch_size)
+        ensure_designations(seed, report)
     if steps:
         with timed(report, "steps"):
             ensure_steps(seed, report, batch_size=batch_size)
+    with timed(report, "progress"):
+        recount_all()
     with timed(report, "statistics"):
         refresh_statistics()
     return report
@@ -316,34 +307,16 @@ def timed(report: Report, name: str) -> Iterator[None]:
     report.elapsed[name] = time.perf_counter() - started
 
 
-def ensure_organizations(bodies: list[Body], report: Report) -> dict[str, int]:
-    """Create the bodies missing by code, prefectures first; return their ids by code."""
-    existing = dict(
-        Organization.objects.filter(code__in=[b.code for b in bodies]).values_list("code", "pk")
-    )
-    created = 0
-    for kind in (Organization.Kind.PREFECTURE, Organization.Kind.MUNICIPALITY):
-        new = [
-            Organization(
-                code=b.code,
-                name_ja=b.name_ja,
-                name_en=b.name_en,
-                kind=b.kind,
-                parent_id=existing.get(b.parent_code),
-            )
-            for b in bodies
-            if b.kind == kind and b.code not in existing
-        ]
-        Organization.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        existing = dict(
-            Organization.objects.filter(code__in=[b.code for b in bodies]).values_list(
-                "code", "pk"
-            )
-        )
-        created += len(new)
-    report.created["organizations"] = created
-    report.totals["organizations"] = len(existing)
-    return existing
+def ensure_organizations(
+    bodies: list[Body], records: list[code_list.BodyRecord], report: Report
+) -> dict[str, int]:
+    """Load the programme's bodies from the code list by code; return their ids by code."""
+    wanted = {body.code for body in bodies}
+    loaded = code_list.load_bodies([r for r in records if r.code in wanted])
+    ids = dict(Organization.objects.filter(code__in=wanted).values_list("code", "pk"))
+    report.created["organizations"] = loaded["created"]
+    report.totals["organizations"] = len(ids)
+    return ids
 
 
 def ensure_owners(bodies: list[Body], org_ids: dict[str, int], report: Report) -> None:
@@ -497,6 +470,36 @@ def replan_batch(pending: list[tuple], window: periods.Window) -> None:
     )
 
 
+# The reasons of the systems designated as of 2025-07-31, in their published proportions.
+DESIGNATION_WEIGHTS = {1: 45, 2: 196, 3: 184, 4: 3345}
+
+
+def ensure_designations(seed: int, report: Report) -> None:
+    """Record each re-planned system as designated for special support, with a seeded reason."""
+    rng = random.Random(f"{seed}:designations")
+    revisions = (
+        DeadlineRevision.objects.filter(kind=DeadlineRevision.Kind.REPLAN, reason=REPLAN_REASON)
+        .exclude(Exists(Designation.objects.filter(milestone=OuterRef("milestone"))))
+        .order_by("milestone_id")
+        .values_list("pk", "milestone_id")
+    )
+    reasons, weights = list(DESIGNATION_WEIGHTS), list(DESIGNATION_WEIGHTS.values())
+    new = [
+        Designation(
+            milestone_id=milestone,
+            reason=rng.choices(reasons, weights)[0],
+            phrase=REPLAN_PHRASE,
+            basis=REPLAN_REASON,
+            revision_id=revision,
+            decided_at=REPLAN_DECIDED_AT,
+        )
+        for revision, milestone in revisions
+    ]
+    Designation.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    report.created["designations"] = len(new)
+    report.totals["designations"] = Designation.objects.count()
+
+
 def ensure_steps(seed: int, report: Report, *, batch_size: int) -> None:
     """Create the 40 steps of every programme milestone that has none yet."""
     without = (
@@ -516,17 +519,18 @@ def ensure_steps(seed: int, report: Report, *, batch_size: int) -> None:
 
 
 def step_rows(milestones: Iterable[tuple], seed: int) -> Iterator[tuple]:
-    """Yield (milestone id, step number, completed on) for each step of ``milestones``."""
+    """Yield (milestone id, step number, state, changed on) for each step of ``milestones``."""
     for pk, ref, status, completed_on in milestones:
-        for number, day in enumerate(step_dates(ref, status, completed_on, seed=seed), 1):
-            yield pk, number, day
+        steps = step_dates(ref, status, completed_on, seed=seed)
+        for number, (state, day) in enumerate(steps, 1):
+            yield pk, number, state, day
 
 
 def insert_steps(rows: list[tuple]) -> None:
     """Insert step rows: COPY on PostgreSQL, batched INSERTs elsewhere."""
     if connection.vendor != "postgresql":
         Step.objects.bulk_create(
-            [Step(milestone_id=pk, number=n, completed_on=d) for pk, n, d in rows],
+            [Step(milestone_id=pk, number=n, state=s, changed_on=d) for pk, n, s, d in rows],
             batch_size=BATCH_SIZE,
         )
         return
@@ -534,7 +538,7 @@ def insert_steps(rows: list[tuple]) -> None:
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(
-            f"COPY {table} (milestone_id, number, completed_on) FROM STDIN"
+            f"COPY {table} (milestone_id, number, state, changed_on) FROM STDIN"
         ) as copy,
     ):
         for row in rows:

@@ -6,6 +6,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from roadmap.services.digests import send_digests
+from roadmap.services.indicator_notices import queue_indicator_notices
+from roadmap.services.recurring import create_occurrences
 from roadmap.services.scheduler import flag_overdue, queue_notifications
 
 
@@ -25,6 +27,12 @@ def run_date(as_of: str | None, *, name: str = "as_of") -> date:
         raise ValueError(
             f"{name} must be a date written YYYY-MM-DD, not {as_of!r} ({error})."
         ) from None
+
+
+@shared_task
+def create_occurrences_task(as_of: str | None = None) -> dict:
+    """Create the yearly occurrences of recurring commitments due by today and the next year."""
+    return create_occurrences(as_of=run_date(as_of))
 
 
 @shared_task
@@ -49,10 +57,21 @@ def send_digests_task(as_of: str | None = None) -> dict:
 def send_notifications_task(as_of: str | None = None) -> dict:
     """Queue today's notices, then mail the digests: the morning job."""
     day = run_date(as_of)
-    return {"queued": queue_notifications(as_of=day), "sent": send_digests(as_of=day)}
+    queued = {**queue_notifications(as_of=day), **queue_indicator_notices(as_of=day)}
+    return {"queued": queued, "sent": send_digests(as_of=day)}
 
 
 @shared_task
 def send_pending_task() -> dict:
     """Mail anything queued but not yet sent, such as retries after a mail-server outage."""
     return send_digests()
+
+
+@shared_task
+def snapshot_progress_task(as_of: str | None = None) -> dict:
+    """Freeze the programme's figures as of the last day of the previous month (or ``as_of``)."""
+    from roadmap.programme.snapshots import last_month_end, take_snapshot
+
+    day = run_date(as_of) if as_of else last_month_end(timezone.localdate())
+    snapshot, created = take_snapshot(as_of=day)
+    return {"as_of": snapshot.as_of.isoformat(), "created": created}

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from itertools import groupby
 
 from roadmap import periods
+from roadmap.baselines import slip_days
 
 WIDTH = 1000
 MAX_YEARS = 12
@@ -42,7 +43,7 @@ class Axis:
         """Return the axis spanning the milestones' windows and today, at most MAX_YEARS long."""
         years = {periods.fiscal_year(today)}
         for milestone in milestones:
-            for day in (milestone.window_start, milestone.window_end, milestone.deadline):
+            for day in (*dates(milestone), *baseline_dates(milestone)):
                 if day is not None:
                     years.add(periods.fiscal_year(day))
         first = min(years)
@@ -88,22 +89,50 @@ class Axis:
 
     def band(self, milestone):
         """Return the band of ``milestone``'s window, or None when it has no dated side."""
-        start, end = milestone.window_start, milestone.window_end
+        return self.window_band(*dates(milestone), soft=milestone.soft)
+
+    def ghost(self, milestone):
+        """Return the band of the milestone's baseline window, or None where it has none.
+
+        A baseline that is only a date (the original deadline) is drawn as its deadline mark,
+        and only where the deadline has moved from it.
+        """
+        start, end, deadline = baseline_dates(milestone)
+        if start is None and end is None:
+            if deadline is None or deadline == milestone.deadline:
+                return None
+            start = end = deadline
+        return self.window_band(start, end, deadline, soft=False)
+
+    def window_band(self, start, end, deadline, *, soft):
         if start is None and end is None:
             return None
         x = 0 if start is None else self.x(start)
         right = WIDTH if end is None else self.x(end + timedelta(days=1))
-        deadline = milestone.deadline
         return Band(
             x=x,
             width=max(round(right - x, 1), 2),
             open_start=start is None,
             open_end=end is None,
-            soft=milestone.soft,
+            soft=soft,
             deadline_x=(
                 self.x(deadline) if deadline and self.start <= deadline <= self.end else None
             ),
         )
+
+
+def dates(milestone):
+    """Return the milestone's window start, window end and deadline."""
+    return milestone.window_start, milestone.window_end, milestone.deadline
+
+
+def baseline_dates(milestone):
+    """Return the baseline's start, end and deadline (see roadmap.baselines), or Nones."""
+    return (
+        getattr(milestone, "baseline_start", None),
+        getattr(milestone, "baseline_end", None),
+        getattr(milestone, "baseline_on", None),
+    )
 
 
 @dataclass(frozen=True)
@@ -133,6 +162,9 @@ class Band:
 class Row:
     milestone: object
     band: Band | None
+    # The baseline drawn beside the band, and the slip from it in days (None: no baseline).
+    ghost: Band | None = None
+    slip_days: int | None = None
 
 
 @dataclass
@@ -160,6 +192,9 @@ def group_rows(milestones, axis):
     for (fy, quarter), members in groupby(milestones, key=quarter_key):
         if not years or years[-1].fiscal_year != fy:
             years.append(YearGroup(fy))
-        rows = [Row(milestone, axis.band(milestone)) for milestone in members]
+        rows = [
+            Row(milestone, axis.band(milestone), axis.ghost(milestone), slip_days(milestone))
+            for milestone in members
+        ]
         years[-1].quarters.append(QuarterGroup(quarter, rows))
     return years

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, pages, schema
+from roadmap.views import account, feeds, indicators, pages, plans, programme, schema
 
 app_name = "roadmap"
 
@@ -13,6 +13,20 @@ urlpatterns = [
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
     path("api/schema/", schema.openapi_view, name="api_schema"),
+    path("indicators.csv", indicators.csv_indicators, name="indicators_csv"),
+    path("api/indicators/", indicators.api_indicators, name="api_indicators"),
+    # Editions of the plan and what changed between them.
+    path("plans/", plans.plans, name="plans"),
+    path("plans/<slug:code>/changes/", plans.plan_changes, name="plan_changes"),
+    path("plans/<slug:code>/changes.csv", plans.plan_changes_csv, name="plan_changes_csv"),
+    path("api/plans/<slug:code>/changes/", plans.api_plan_changes, name="api_plan_changes"),
+    # The standardization programme: rates live or as of a snapshot, and the owners' report.
+    path("programme/", programme.overview, name="programme"),
+    path("programme/bodies.csv", programme.bodies_csv, name="programme_csv"),
+    path("programme/<str:code>/", programme.body_page, name="programme_body"),
+    path("programme/<str:code>/report/", programme.report, name="programme_report"),
+    path("api/programme/", programme.api_programme, name="api_programme"),
+    path("api/programme/bodies/<str:code>/", programme.api_body, name="api_programme_body"),
     # Signed-in user's notifications and settings.
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),

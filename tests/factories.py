@@ -6,7 +6,9 @@ import factory
 from django.contrib.auth import get_user_model
 
 from roadmap.models import (
+    Indicator,
     Initiative,
+    Measurement,
     Membership,
     Milestone,
     Notification,
@@ -92,6 +94,36 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     rule = "fy-by"
     deadline = factory.LazyAttribute(lambda m: m.window_end)
     baseline_deadline = factory.LazyAttribute(lambda m: m.deadline)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """An indicator rising from 100 (2024-04-01) to 200 by 2026-03-31."""
+
+    class Meta:
+        model = Indicator
+
+    ref = factory.Sequence(lambda n: f"kpi-{n:04d}")
+    initiative = factory.SubFactory(InitiativeFactory)
+    owner = factory.SubFactory(OrganizationFactory)
+    name_ja = factory.Sequence(lambda n: f"指標{n}")
+    name_en = factory.Sequence(lambda n: f"Indicator {n}")
+    unit_ja = "件"
+    unit_en = "cases"
+    baseline_value = 100
+    baseline_on = date(2024, 4, 1)
+    target_value = 200
+    target_phrase = "2025年度まで"
+    target_on = date(2026, 3, 31)
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    measured_on = date(2025, 4, 1)
+    value = 150
+    source = "白書"
 
 
 class UserPreferenceFactory(factory.django.DjangoModelFactory):

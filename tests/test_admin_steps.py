@@ -23,7 +23,8 @@ def steps_of(milestone, count=3, completed=()):
         Step.objects.create(
             milestone=milestone,
             number=number,
-            completed_on=date(2025, 4, number) if number in completed else None,
+            state=Step.State.DONE if number in completed else Step.State.NOT_STARTED,
+            changed_on=date(2025, 4, number) if number in completed else None,
         )
         for number in range(1, count + 1)
     ]
@@ -98,12 +99,15 @@ def test_filter_by_step_number(client, owner_a, steps_a):
 
 def test_step_filter_offers_the_standard_steps_by_name(client, owner_a, steps_a):
     client.force_login(owner_a)
-    assert "5 標準仕様書とのFit&amp;Gap分析" in client.get(CHANGELIST).content.decode()
+    assert (
+        "9 ③-2 Fit&amp;Gap分析による課題（運用見直しが必要な業務等）の洗い出し"
+        in client.get(CHANGELIST).content.decode()
+    )
 
 
 def test_filter_by_completion(client, owner_a, steps_a):
-    assert [step.number for step in listed(client, owner_a, completed="yes")] == [1]
-    assert [step.number for step in listed(client, owner_a, completed="no")] == [2, 3]
+    assert [step.number for step in listed(client, owner_a, state="done")] == [1]
+    assert [step.number for step in listed(client, owner_a, state="not_started")] == [2, 3]
 
 
 def test_search_by_milestone_ref(client, owner_a, org_a, steps_a):
@@ -116,10 +120,10 @@ def test_owner_opens_a_step_read_only(client, owner_a, steps_a):
     step = steps_a[0]
     response = client.get(change_url(step))
     assert response.status_code == 200
-    assert 'name="completed_on"' not in response.content.decode()
-    client.post(change_url(step), {"number": 9, "completed_on": ""})
+    assert 'name="state"' not in response.content.decode()
+    client.post(change_url(step), {"number": 9, "state": "not_started"})
     step.refresh_from_db()
-    assert (step.number, step.completed_on) == (1, date(2025, 4, 1))
+    assert (step.number, step.state, step.changed_on) == (1, "done", date(2025, 4, 1))
 
 
 def test_owner_cannot_open_another_organizations_step(client, owner_a, steps_b, caplog):
@@ -149,5 +153,5 @@ def test_change_list_costs_a_constant_number_of_queries(
         steps_of(MilestoneFactory(owner=org_a), count=10)
     client.force_login(owner_a)
     with django_assert_max_num_queries(7):
-        response = client.get(CHANGELIST, {"completed": "no"})
+        response = client.get(CHANGELIST, {"state": "not_started"})
     assert len(response.context["cl"].result_list) == min(milestones * 10, 100)

@@ -26,7 +26,14 @@ def test_bench_produces_a_row_for_every_job_and_page():
         f"one milestone `/milestones/{sample.pk}/`",
         f"admin: one milestone `/admin/roadmap/milestone/{sample.pk}/change/`",
     ]
-    expected = set(JOBS) | {benchmarks.BASELINE_PAGE[0]} | set(pages)
+    body = Milestone.objects.filter(business_system=20).order_by("owner__code")
+    body = body.values_list("owner__code", flat=True)
+    pages += [
+        f"one body's grid `/programme/{body.first()}/`",
+        f"one body API `/api/programme/bodies/{body.first()}/`",
+    ]
+    programme = {"save one body's full grid (800 cells)", "import_steps, national file"}
+    expected = set(JOBS) | {benchmarks.BASELINE_PAGE[0]} | set(pages) | programme
     if not admin.site.is_registered(benchmarks.Step):
         expected.discard("admin: steps `/admin/roadmap/step/`")
     assert set(rows) == expected

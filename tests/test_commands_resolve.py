@@ -115,3 +115,30 @@ def test_the_command_line_refuses_a_bad_reference_with_status_2():
     assert done.returncode == 2
     assert done.stdout == ""
     assert "YYYY-MM-DD" in done.stderr
+
+
+def test_a_phrase_counted_from_an_event_takes_the_event_by_its_code():
+    output = resolve(
+        "10年を経過する前から", "--kind", "start", "--event", "digital-agency-established"
+    )
+    result = json.loads(output)
+    assert (result["start"], result["deadline"], result["rule"]) == (
+        "2031-08-31",
+        "2031-08-31",
+        "event-before",
+    )
+
+
+def test_an_unknown_event_code_is_refused_naming_the_known_ones():
+    with pytest.raises(CommandError, match="known: digital-agency-established") as error:
+        resolve("10年を経過する前から", "--event", "moon-landing")
+    assert error.value.returncode == 2
+
+
+def test_a_yearly_recurrence_prints_this_years_and_next_years_occurrence():
+    result = json.loads(resolve("毎年度6月", "--reference", "2026-11-28"))
+    assert result["recurrence"] is True
+    assert [(o["year"], o["phrase"], o["deadline"]) for o in result["occurrences"]] == [
+        (2026, "2026年6月", "2026-06-30"),
+        (2027, "2027年6月", "2027-06-30"),
+    ]

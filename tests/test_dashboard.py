@@ -10,8 +10,9 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 8  # areas, area titles, owners count, owners page, 2 progress, prefectures,
-# owner suggestions
+DASHBOARD_QUERIES = 11  # areas, area titles, owners count, owners page, 2 progress, prefectures,
+# owner suggestions, designations by reason and in all, indicators (their measurements: one more
+# when there are any)
 
 Status = Milestone.Status
 DONE = {"status": Status.DONE, "completed_on": date(2025, 1, 1)}
@@ -178,3 +179,10 @@ def test_dashboard_costs_the_same_queries_whatever_the_number_of_milestones(
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/dashboard/")
     assert response.status_code == 200
+
+
+def test_the_programme_scope_is_stated_as_officially_counted_beside_the_generated_count(client):
+    page = text(client.get("/dashboard/?lang=en"))
+    assert "about 34,592 systems by the official count" in page
+    assert "This tracker holds 34,914" in page
+    assert "only the systems the bodies actually run" in page

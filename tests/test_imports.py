@@ -1,5 +1,6 @@
 import io
 import logging
+import zipfile
 from datetime import date
 
 import pytest
@@ -7,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from roadmap.imports import ImportRejected, import_milestones
-from roadmap.models import DeadlineRevision, Membership, Milestone
+from roadmap.models import DeadlineRevision, Membership, Milestone, RecurringCommitment
+from roadmap.xlsx import Sheet, workbook
 from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +128,7 @@ def test_missing_and_unknown_columns_are_named_on_line_one():
         "line 1, column title_ja: this column is missing from the header.",
         "line 1, column title_en: this column is missing from the header.",
         "line 1, column title: unknown column; expected ref, initiative, owner, title_ja, "
-        "title_en, phrase, kind, status, source_text.",
+        "title_en, phrase, kind, status, source_text, event.",
     ]
 
 
@@ -137,7 +139,7 @@ def test_a_row_with_too_few_fields_is_named():
 def test_a_file_that_is_not_utf8_is_refused():
     with pytest.raises(ImportRejected) as error:
         import_milestones(io.BytesIO(HEADER.encode() + "標準化".encode("shift_jis")))
-    assert str(error.value) == "line 2: the file is not UTF-8 text."
+    assert str(error.value) == "line 2: the file is not UTF-8 text (nor an .xlsx workbook)."
 
 
 def test_dry_run_reports_and_writes_nothing():
@@ -193,3 +195,88 @@ def test_the_command_dry_run_writes_nothing(tmp_path, capsys):
     call_command("import_milestones", str(path), "--dry-run")
     assert capsys.readouterr().out == "Would create 1, would update 0, left 0 unchanged.\n"
     assert not Milestone.objects.exists()
+
+
+def test_a_phrase_counted_from_an_event_names_the_event_in_its_own_column():
+    header = HEADER.replace("\n", ",event\n")
+    row = "review,5.4.1.3,digital,在り方の検討,,10年を経過する前から,start,,,"
+    row += "digital-agency-established\n"
+    import_milestones(csv_file(header + row))
+    review = Milestone.objects.get(ref="review")
+    assert (review.anchor.code, review.deadline) == (
+        "digital-agency-established",
+        date(2031, 8, 31),
+    )
+
+
+def test_a_phrase_counted_from_no_known_event_is_refused_with_its_line():
+    header = HEADER.replace("\n", ",event\n")
+    row = "review,5.4.1.3,digital,在り方の検討,,10年を経過する前から,start,,,\n"
+    unknown = row.replace(",\n", ",moon-landing\n")
+    assert rejected(header + row)[0].startswith("line 2, column phrase: 「10年を経過する前から」")
+    assert rejected(header + unknown) == [
+        "line 2, column event: no event has the code 'moon-landing'; "
+        "known: digital-agency-established."
+    ]
+
+
+def test_a_yearly_phrase_imports_a_recurring_commitment_with_its_years():
+    row = "cycle,5.4.1.3,digital,重点分野,Priority areas,毎年度6月,deadline,,毎年、重点分野\n"
+    result = import_milestones(csv_file(HEADER + row))
+    assert result.created == ["cycle"]
+    series = RecurringCommitment.objects.get(ref="cycle")
+    assert (series.phrase, series.first_year) == ("毎年度6月", 2024)
+    first = Milestone.objects.get(ref="cycle-2024")
+    assert (first.series, first.phrase, first.deadline) == (series, "2024年6月", date(2024, 6, 30))
+    assert import_milestones(csv_file(HEADER + row)).unchanged == ["cycle"]
+
+
+def workbook_file(*rows):
+    header = HEADER.strip().split(",")
+    return io.BytesIO(workbook([Sheet("Milestones", header, [12] * len(header), rows)]))
+
+
+def test_a_workbook_is_imported_like_a_csv_file():
+    row = ["std-a", "5.4.1.3", "digital", "標準化", "", "令和7年度末", "deadline", "", ""]
+    result = import_milestones(workbook_file(row))
+    assert result.created == ["std-a"]
+    assert Milestone.objects.get(ref="std-a").deadline == date(2026, 3, 31)
+
+
+def test_a_date_cell_in_the_phrase_column_is_read_as_that_day():
+    row = ["std-a", "5.4.1.3", "digital", "標準化", "", date(2026, 3, 31), "deadline", "", ""]
+    import_milestones(workbook_file(row))
+    milestone = Milestone.objects.get(ref="std-a")
+    assert (milestone.phrase, milestone.deadline) == ("2026年3月31日", date(2026, 3, 31))
+
+
+def test_workbook_errors_name_the_sheet_and_the_cell():
+    good = ["std-a", "5.4.1.3", "digital", "標準化", "", "2025年度", "deadline", "", ""]
+    bad = ["std-b", "5.4.1.3", "nowhere", "題", "", "いつか", "deadline", "", ""]
+    with pytest.raises(ImportRejected) as error:
+        import_milestones(workbook_file(good, bad))
+    messages = [str(e) for e in error.value.errors]
+    assert (
+        messages[0] == "sheet Milestones, cell C3 (owner): no organization has the code 'nowhere'."
+    )
+    assert messages[1].startswith("sheet Milestones, cell F3 (phrase): ")
+    assert not Milestone.objects.exists()
+
+
+def test_the_command_imports_a_workbook(tmp_path, capsys):
+    path = tmp_path / "m.xlsx"
+    row = ["std-a", "5.4.1.3", "digital", "標準化", "", "R8.3.31", "deadline", "", ""]
+    path.write_bytes(workbook_file(row).getvalue())
+    call_command("import_milestones", str(path))
+    assert capsys.readouterr().out == "Created 1, updated 0, left 0 unchanged.\n"
+    assert Milestone.objects.get(ref="std-a").deadline == date(2026, 3, 31)
+
+
+def test_the_command_refuses_a_macro_workbook_with_a_sentence(tmp_path):
+    path = tmp_path / "m.xlsm"
+    package = io.BytesIO(workbook_file(["a"] * 9).getvalue())
+    with zipfile.ZipFile(package, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"macro")
+    path.write_bytes(package.getvalue())
+    with pytest.raises(CommandError, match=r"The workbook contains macros \(\.xlsm\)"):
+        call_command("import_milestones", str(path))

@@ -15,9 +15,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TIMELINE_QUERIES = 3  # count, page of milestones, owner suggestions
-# milestone, revisions, their users, comments, authors, steps, history, owners
-MILESTONE_QUERIES = 8
+TIMELINE_QUERIES = 4  # count, page of milestones, owner suggestions, baseline editions
+# milestone, revisions, their users, comments, authors, steps, editions, history, owners,
+# indicators (their measurements: one more when there are any)
+MILESTONE_QUERIES = 10
 
 
 def text(response):
@@ -380,7 +381,8 @@ def with_steps(milestone, done):
         Step(
             milestone=milestone,
             number=number,
-            completed_on=date(2025, 4, 1) + timedelta(days=number - 1) if number <= done else None,
+            state=Step.State.DONE if number <= done else Step.State.NOT_STARTED,
+            changed_on=date(2025, 4, 1) + timedelta(days=number - 1) if number <= done else None,
         )
         for number in range(1, 41)
     )
@@ -404,10 +406,13 @@ def test_milestone_page_shows_migration_steps_completed_and_the_current_one(clie
     page = text(client.get(milestone.get_absolute_url()))
     assert "移行の手順" in page
     assert "40手順中12手順が完了しています。" in page
-    assert "現在の手順：13. 情報提供依頼（RFI）" in page
-    assert "12 予算の確定 2025-04-12" in page
-    assert "13 情報提供依頼（RFI） 未完了 （現在の手順）" in page
-    assert "40 本番移行 未完了" in page
+    assert "現在の手順：13. 移行にあたっての課題と対策の整理" in page
+    assert (
+        "12 ④-3 調達スケジュールの検討（RFI、RFP、予算計上、移行時期等） ● 完了済み 2025-04-12"
+        in page
+    )
+    assert "13 ④-4 移行にあたっての課題と対策の整理 ○ 未着手 （現在の手順） —" in page
+    assert "40 ⑱-1 運用開始ステータス ○ 未着手 —" in page
 
 
 def test_milestone_page_shows_migration_steps_in_english(client):
@@ -415,9 +420,10 @@ def test_milestone_page_shows_migration_steps_in_english(client):
     page = text(client.get(milestone.get_absolute_url() + "?lang=en"))
     assert "Migration steps" in page
     assert "3 of 40 steps completed." in page
-    assert "Current step: 4. Draw up the migration plan" in page
-    assert "3 Survey the current systems 2025-04-03" in page
-    assert "40 Cut-over Not yet" in page
+    assert "Current step: 4. Survey the current system environment" in page
+    assert "3 ①-3 Report to the head of the body ● Done 2025-04-03" in page
+    assert "40 ⑱-1 In operation ○ Not started —" in page
+    assert "English step names are translations, not official names." in page
 
 
 def test_migration_steps_table_has_a_caption_and_scoped_headers(client):
@@ -426,7 +432,7 @@ def test_migration_steps_table_has_a_caption_and_scoped_headers(client):
     table = html[html.index('aria-labelledby="steps-heading"') :]
     table = table[: table.index("</table>")]
     assert "<caption>" in table
-    assert table.count('<th scope="col">') == 3
+    assert table.count('<th scope="col">') == 5
     assert table.count('<th scope="row">') == 40
 
 
@@ -435,7 +441,7 @@ def test_milestone_with_every_step_completed_says_so(client):
     page = text(client.get(milestone.get_absolute_url() + "?lang=en"))
     assert "40 of 40 steps completed." in page
     assert "All steps are completed." in page
-    assert "Not yet" not in page
+    assert "Not started" not in page
 
 
 def test_milestone_without_steps_shows_no_migration_steps(client):

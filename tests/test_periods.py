@@ -716,3 +716,41 @@ def assert_tiles(windows, bounds):
     assert windows[-1][1] == bounds[1]
     for (_, end), (start, _) in itertools.pairwise(windows):
         assert start == end + timedelta(days=1)
+
+
+# Event-relative phrases -----------------------------------------------------------------------
+
+AGENCY = periods.Event("デジタル庁の設置", D(2021, 9, 1))
+REF = PLAN_DECIDED
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end", "rule"),
+    [
+        ("デジタル庁の設置後10年を経過する前", D(2031, 8, 31), D(2031, 8, 31), "event-before"),
+        ("デジタル庁設置後10年を経過する前まで", None, D(2031, 8, 31), "event-before"),
+        ("デジタル庁の設置後10年を経過した際", D(2031, 9, 1), D(2031, 9, 1), "event-at"),
+        ("デジタル庁の設置後十年を経過した後", D(2031, 9, 1), D(2031, 9, 1), "event-at"),
+    ],
+)
+def test_phrases_counted_from_a_named_event_resolve_against_its_date(phrase, start, end, rule):
+    found = periods.resolve(phrase, reference=REF, events=[AGENCY])
+    assert (found.start, found.end, found.precision, found.rule) == (start, end, "day", rule)
+
+
+def test_a_phrase_naming_no_event_counts_from_the_milestones_anchor():
+    found = periods.resolve("10年を経過する前から", reference=REF, anchor=AGENCY)
+    assert (found.start, found.end, found.deadline("start")) == (
+        D(2031, 8, 31),
+        None,
+        D(2031, 8, 31),
+    )
+    found = periods.resolve("設置後10年を経過する前", reference=REF, anchor=AGENCY)
+    assert found.deadline("deadline") == D(2031, 8, 31)
+
+
+def test_a_phrase_counting_from_no_known_event_is_an_error_naming_it():
+    with pytest.raises(periods.PhraseError, match="does not name"):
+        periods.resolve("10年を経過する前から", reference=REF)
+    with pytest.raises(periods.PhraseError, match="国会の設置"):
+        periods.resolve("国会の設置後3年を経過した際", reference=REF, events=[AGENCY])

@@ -6,14 +6,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from roadmap import standardization
+from roadmap.bodies import check_digit, read_bodies
 from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
+from roadmap.programme.models import Designation, SystemProgress
 from roadmap.standardization import (
     REPLAN_REASON,
     STEPS,
-    check_digit,
     generate,
-    load_prefectures,
-    municipality_code,
     programme_bodies,
     programme_specs,
 )
@@ -29,40 +28,35 @@ def test_check_digit_reproduces_published_local_government_codes():
     assert [c[:5] + check_digit(c[:5]) for c in codes] == codes
 
 
-def test_municipality_codes_start_with_the_prefecture_and_carry_the_check_digit():
-    code = municipality_code("13", 5)
-    assert code == "13205" + check_digit("13205")
-    assert len(code) == 6
-
-
-def test_prefecture_file_lists_47_prefectures_and_1741_municipalities():
-    prefectures = load_prefectures()
-    assert [p.code for p in prefectures] == [f"{n:02d}" for n in range(1, 48)]
-    assert sum(p.municipalities for p in prefectures) == 1741
-    assert (prefectures[12].name_ja, prefectures[12].name_en) == ("東京都", "Tokyo")
+def test_code_list_has_47_prefectures_and_1741_municipalities_with_valid_codes():
+    bodies = read_bodies()
+    assert sum(b.is_prefecture for b in bodies) == 47
+    assert sum(not b.is_prefecture for b in bodies) == 1741
+    assert len({b.code for b in bodies}) == 1788
+    assert bodies[1] == ("011002", "01", "city", "札幌市", "さっぽろし")
 
 
 def test_full_programme_has_one_milestone_per_body_and_business_system():
-    specs = programme_specs(programme_bodies(load_prefectures()), seed=2024)
+    specs = programme_specs(programme_bodies(read_bodies()), seed=2024)
     assert len({s.body.code for s in specs}) == 1788
     assert len(specs) == 1741 * 20 + 47 * 2 == 34914
     assert len({s.ref for s in specs}) == len(specs)
 
 
 def test_full_programme_replans_the_december_2025_survey_figures():
-    specs = programme_specs(programme_bodies(load_prefectures()), seed=2024)
+    specs = programme_specs(programme_bodies(read_bodies()), seed=2024)
     replanned = [s for s in specs if s.replanned]
     assert len(replanned) == 5009
     assert len({s.body.code for s in replanned}) == 743
 
 
 def test_prefectures_run_only_child_rearing_allowance_and_public_assistance():
-    specs = programme_specs(programme_bodies(load_prefectures()[:1]), seed=1)
-    assert sorted(s.system for s in specs if s.body.code == "01") == [15, 16]
+    specs = programme_specs(programme_bodies(read_bodies(), limit_prefectures=1), seed=1)
+    assert sorted(s.system for s in specs if s.body.code == "010006") == [15, 16]
 
 
 def test_most_systems_are_done_by_late_2026_and_none_after_the_snapshot():
-    specs = programme_specs(programme_bodies(load_prefectures()), seed=2024)
+    specs = programme_specs(programme_bodies(read_bodies()), seed=2024)
     done = [s for s in specs if s.status == Milestone.Status.DONE]
     assert len(done) > len(specs) * 0.7
     assert all(date(2024, 4, 1) <= s.completed_on <= standardization.SNAPSHOT for s in done)
@@ -71,7 +65,7 @@ def test_most_systems_are_done_by_late_2026_and_none_after_the_snapshot():
 
 
 def test_same_seed_gives_the_same_programme():
-    bodies = programme_bodies(load_prefectures()[:3])
+    bodies = programme_bodies(read_bodies(), limit_prefectures=3)
     assert programme_specs(bodies, seed=7) == programme_specs(bodies, seed=7)
     assert programme_specs(bodies, seed=7) != programme_specs(bodies, seed=8)
 
@@ -79,17 +73,20 @@ def test_same_seed_gives_the_same_programme():
 def test_forty_standard_steps_from_review_to_cut_over():
     assert [s.number for s in STEPS] == list(range(1, 41))
     assert (STEPS[0].name_ja, STEPS[-1].name_ja, STEPS[-1].name("en")) == (
-        "現行業務の確認",
-        "本番移行",
-        "Cut-over",
+        "推進体制案の作成",
+        "運用開始ステータス",
+        "In operation",
     )
+    assert (STEPS[8].work_item, STEPS[21].work_item, STEPS[-1].work_item) == ("③-2", "⑧-2", "⑱-1")
 
 
 def test_generate_creates_bodies_under_their_prefectures():
     generate(**SMALL)
-    municipality = Organization.objects.get(code=municipality_code("02", 1))
+    municipality = Organization.objects.get(code="022012")
+    assert (municipality.name_ja, municipality.name_kana) == ("青森市", "あおもりし")
     assert municipality.kind == Organization.Kind.MUNICIPALITY
     assert municipality.parent.name_ja == "青森県"
+    assert municipality.parent.code == "020001"
     assert Organization.objects.filter(kind=Organization.Kind.PREFECTURE).count() == 2
 
 
@@ -123,7 +120,7 @@ def test_generated_milestones_have_a_first_history_record():
 
 def test_running_generate_twice_adds_nothing():
     generate(**SMALL, steps=True, owners=True)
-    counts = [Organization, Milestone, DeadlineRevision, Step, Membership]
+    counts = [Organization, Milestone, DeadlineRevision, Step, Membership, Designation]
     before = [model.objects.count() for model in counts]
     report = generate(**SMALL, steps=True, owners=True)
     assert [model.objects.count() for model in counts] == before
@@ -132,7 +129,7 @@ def test_running_generate_twice_adds_nothing():
 
 def test_generate_gives_each_body_an_owner_with_an_address():
     generate(**SMALL, owners=True)
-    body = Organization.objects.get(code="01")
+    body = Organization.objects.get(code="010006")
     owner = get_user_model().objects.get(memberships__organization=body)
     assert owner.email and owner.is_staff
     assert owner.memberships.get().role == Membership.Role.OWNER
@@ -142,18 +139,20 @@ def test_steps_follow_the_milestone_status():
     generate(**SMALL, steps=True)
     done = Milestone.objects.filter(status=Milestone.Status.DONE).first()
     planned = Milestone.objects.filter(status=Milestone.Status.PLANNED).first()
-    done_days = list(done.steps.values_list("completed_on", flat=True))
+    done_days = list(done.steps.values_list("changed_on", flat=True))
     assert len(done_days) == 40
     assert done_days == sorted(done_days)
     assert done_days[-1] == done.completed_on
-    assert not planned.steps.filter(completed_on__isnull=False).exists()
+    assert not done.steps.exclude(state__in=["done", "not_applicable"]).exists()
+    assert not planned.steps.exclude(state="not_started").exists()
 
 
 def test_in_progress_milestones_have_some_but_not_all_steps_done():
     generate(**SMALL, steps=True)
     for milestone in Milestone.objects.filter(status=Milestone.Status.IN_PROGRESS)[:10]:
-        done = milestone.steps.filter(completed_on__isnull=False).count()
+        done = milestone.steps.filter(state__in=["done", "not_applicable"]).count()
         assert 0 < done < 40
+        assert milestone.steps.filter(state="in_progress").count() == 1
 
 
 def test_command_prints_counts_and_elapsed_time(capsys):
@@ -166,3 +165,40 @@ def test_command_prints_counts_and_elapsed_time(capsys):
 def test_command_rejects_a_zero_prefecture_limit():
     with pytest.raises(CommandError, match="--prefectures must be at least 1"):
         call_command("generate_standardization", "--prefectures=0")
+
+
+def test_generate_counts_each_systems_steps_by_state():
+    generate(**SMALL, steps=True)
+    assert SystemProgress.objects.count() == Milestone.objects.count()
+    milestone = Milestone.objects.filter(status=Milestone.Status.IN_PROGRESS).first()
+    progress = milestone.progress
+    complete = milestone.steps.filter(state__in=["done", "not_applicable"]).count()
+    assert progress.done + progress.not_applicable == complete
+    assert (progress.in_progress, progress.body_id, progress.system) == (
+        1,
+        milestone.owner_id,
+        milestone.business_system,
+    )
+    total = progress.done + progress.in_progress + progress.not_started + progress.not_applicable
+    assert total == 40
+
+
+def test_loading_the_bodies_twice_changes_nothing_and_renames_old_prefecture_codes():
+    from roadmap.bodies import load_bodies
+
+    old = Organization.objects.create(code="01", name_ja="北海道", kind="prefecture")
+    bodies = read_bodies()[:5]
+    assert load_bodies(bodies) == {"created": 4, "updated": 1}
+    assert load_bodies(bodies) == {"created": 0, "updated": 0}
+    old.refresh_from_db()
+    assert (old.code, old.name_kana, old.name_en) == ("010006", "ほっかいどう", "Hokkaido")
+
+
+def test_replanned_systems_are_designated_with_a_reason():
+    generate(**SMALL)
+    replans = DeadlineRevision.objects.filter(reason=REPLAN_REASON)
+    designations = Designation.objects.all()
+    assert designations.count() == replans.count() > 0
+    designation = designations.first()
+    assert designation.revision.milestone_id == designation.milestone_id
+    assert designation.reason in (1, 2, 3, 4)

@@ -103,7 +103,7 @@ def test_the_morning_task_queues_and_mails_the_digests(clock):
     milestone = owned_milestone(deadline=DEADLINE)
     clock(datetime(2026, 4, 1, 8, 0, tzinfo=TOKYO))
     result = send_notifications_task()
-    assert result["queued"] == {"overdue": 1, "due_soon": 0}
+    assert result["queued"] == {"overdue": 1, "due_soon": 0, "behind": 0}
     assert (result["sent"]["mails"], result["sent"]["notifications"]) == (1, 1)
     assert mail.outbox[0].to == [milestone.owner.memberships.get().user.email]
 
@@ -128,7 +128,7 @@ def test_rerunning_the_morning_task_sends_nothing_more(clock):
     clock(datetime(2026, 4, 1, 8, 0, tzinfo=TOKYO))
     send_notifications_task()
     again = send_notifications_task()
-    assert again["queued"] == {"overdue": 0, "due_soon": 0}
+    assert again["queued"] == {"overdue": 0, "due_soon": 0, "behind": 0}
     assert again["sent"]["mails"] == 0
     assert len(mail.outbox) == 1
 
@@ -149,7 +149,7 @@ def test_send_notifications_command_queues_then_sends(clock):
     clock(datetime(2026, 4, 1, 8, 0, tzinfo=TOKYO))
     out = StringIO()
     call_command("send_notifications", "--as-of", "2026-04-01", stdout=out)
-    assert "Queued 1 overdue and 0 due-soon notices." in out.getvalue()
+    assert "Queued 1 overdue and 0 due-soon notices, 0 behind-target" in out.getvalue()
     assert "Sent 1 digests covering 1 notices" in out.getvalue()
     assert len(mail.outbox) == 1
 

@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_CATCH_UP_SECONDS = env_int("CELERY_BEAT_CATCH_UP_SECONDS", 0)
 CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS = env_int("CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS", 0)
 CELERY_BEAT_SCHEDULE = {
+    "create-recurring-occurrences": {
+        "task": "roadmap.tasks.create_occurrences_task",
+        "schedule": CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS or crontab(hour=0, minute=1),
+    },
     "flag-overdue": {
         "task": "roadmap.tasks.flag_overdue_task",
         "schedule": CELERY_BEAT_DAILY_JOBS_EVERY_SECONDS or crontab(hour=0, minute=5),
@@ -231,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-catch-up": {
         "task": "roadmap.tasks.send_pending_task",
         "schedule": CELERY_BEAT_CATCH_UP_SECONDS or crontab(minute="*/15"),
+    },
+    # The programme's monthly tally: on the first, for the last day of the month before.
+    "snapshot-progress": {
+        "task": "roadmap.tasks.snapshot_progress_task",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
     },
 }
 
@@ -293,3 +302,8 @@ LOGGING = {
         "roadmap.security": {"level": "INFO"},
     },
 }
+
+# Imports (CSV and .xlsx): refused before parsing beyond these limits.
+ROADMAP_IMPORT_MAX_BYTES = env_int("ROADMAP_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+ROADMAP_IMPORT_MAX_ROWS = env_int("ROADMAP_IMPORT_MAX_ROWS", 100_000)
+ROADMAP_IMPORT_MAX_UNPACKED_BYTES = env_int("ROADMAP_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)

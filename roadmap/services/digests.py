@@ -205,7 +205,7 @@ def _claim(addresses, now, *, key, at) -> dict[str, list[Notification]]:
         Notification.objects.filter(pk__in=locked).update(claim=key, claimed_at=at)
     claimed = (
         Notification.objects.filter(claim=key)
-        .select_related("milestone")
+        .select_related("milestone", "measurement__indicator")
         .order_by("recipient", _overdue_first(), "deadline", "pk")
     )
     by_address, later = defaultdict(list), []
@@ -267,6 +267,9 @@ def _overdue_first():
 
 
 def _still_applies(notice) -> bool:
+    if notice.milestone_id is None:
+        # A behind-target notice reports a measurement, which stays what it was.
+        return True
     milestone = notice.milestone
     return not milestone.is_closed and milestone.deadline == notice.deadline
 
@@ -338,7 +341,10 @@ def build_digest(recipient, notices, *, as_of, connection=None) -> EmailMultiAlt
             "settings_path": reverse("roadmap:settings"),
         }
         context["overdue_count"] = sum(item["overdue"] for item in context["items"])
-        context["due_soon_count"] = len(context["items"]) - context["overdue_count"]
+        context["behind_count"] = sum(item["behind"] for item in context["items"])
+        context["due_soon_count"] = (
+            len(context["items"]) - context["overdue_count"] - context["behind_count"]
+        )
         # Collapsing whitespace keeps the subject on one header line whatever it contains.
         subject = " ".join(render_to_string("roadmap/email/digest_subject.txt", context).split())
         text = render_to_string("roadmap/email/digest.txt", context)
@@ -350,11 +356,14 @@ def build_digest(recipient, notices, *, as_of, connection=None) -> EmailMultiAlt
 
 def _item(notice, as_of, language) -> dict:
     # Dates and phrases are made here once, not by template filters and tags in both parts.
+    if notice.measurement_id is not None:
+        return _indicator_item(notice, language)
     milestone = notice.milestone
     overdue = notice.kind == Notification.Kind.OVERDUE
     days = abs((as_of - notice.deadline).days)
     return {
         "overdue": overdue,
+        "behind": False,
         "days": days,
         "when": _when(overdue, days),
         "title": milestone.title(language),
@@ -365,6 +374,33 @@ def _item(notice, as_of, language) -> dict:
         "status": milestone.get_status_display(),
         "url": settings.SITE_URL + milestone.get_absolute_url(),
     }
+
+
+def _indicator_item(notice, language) -> dict:
+    measurement = notice.measurement
+    indicator = measurement.indicator
+    unit = indicator.unit(language)
+    return {
+        "overdue": False,
+        "behind": True,
+        "title": indicator.name(language),
+        "measured": gettext("%(value)s %(unit)s on %(day)s")
+        % {"value": number(measurement.value), "unit": unit, "day": measurement.measured_on},
+        "target": gettext("%(value)s %(unit)s by %(day)s")
+        % {
+            "value": number(indicator.target_value),
+            "unit": unit,
+            "day": indicator.target_on or "—",
+        },
+        "source": measurement.source,
+        "url": f"{settings.SITE_URL}{reverse('roadmap:dashboard')}#indicator-{indicator.ref}",
+    }
+
+
+def number(value) -> str:
+    """Return a decimal without trailing zeros, grouped by thousands: 1,500 or 12.5."""
+    text = f"{value.normalize():,f}"
+    return text
 
 
 def _when(overdue, days) -> str:

@@ -14,9 +14,12 @@ from roadmap import periods
 from roadmap.models import (
     DeadlineRevision,
     DietSession,
+    EventDate,
     Initiative,
     Milestone,
+    MilestoneEdition,
     Organization,
+    Plan,
     StatusComment,
 )
 
@@ -26,16 +29,32 @@ UNDATED = periods.Window(
 
 
 def resolve_window(
-    phrase: str, *, reference: date, diet_sessions: Sequence[periods.DietSession] | None = None
+    phrase: str,
+    *,
+    reference: date,
+    diet_sessions: Sequence[periods.DietSession] | None = None,
+    events: Sequence[periods.Event] | None = None,
+    anchor: EventDate | None = None,
 ) -> periods.Window:
-    """Return the window ``phrase`` stands for, or raise a ValidationError naming it."""
+    """Return the window ``phrase`` stands for, or raise a ValidationError naming it.
+
+    ``anchor`` is the event a phrase that names none (「10年を経過する前から」) counts from.
+    """
     if not phrase.strip():
         # A commitment the source gives no date for: open, so it can never be overdue.
         return UNDATED
     if diet_sessions is None:
         diet_sessions = DietSession.objects.for_resolver()
+    if events is None:
+        events = EventDate.objects.for_resolver()
     try:
-        return periods.resolve(phrase, reference=reference, diet_sessions=diet_sessions)
+        return periods.resolve(
+            phrase,
+            reference=reference,
+            diet_sessions=diet_sessions,
+            events=events,
+            anchor=anchor.as_resolver_event() if anchor else None,
+        )
     except periods.PhraseError as error:
         # The resolver's sentence names the phrase and says what was expected.
         raise ValidationError({"phrase": ValidationError(str(error), code="phrase")}) from error
@@ -67,11 +86,18 @@ def create_milestone(
     source_text: str = "",
     reference_date: date | None = None,
     status: Milestone.Status | str = Milestone.Status.PLANNED,
+    anchor: EventDate | None = None,
+    series=None,
+    occurrence_year: int | None = None,
     user=None,
+    edition: Plan | None = None,
 ) -> Milestone:
-    """Create a milestone with its phrase resolved; its first deadline is the baseline."""
+    """Create a milestone with its phrase resolved; its first deadline is the baseline.
+
+    The milestone is recorded as carried by ``edition`` (default: its initiative's plan).
+    """
     reference = reference_date or initiative.plan.decided_on
-    fields = window_fields(resolve_window(phrase, reference=reference), kind)
+    fields = window_fields(resolve_window(phrase, reference=reference, anchor=anchor), kind)
     milestone = Milestone(
         initiative=initiative,
         owner=owner,
@@ -84,11 +110,34 @@ def create_milestone(
         baseline_deadline=fields["deadline"],
         status=status,
         completed_on=timezone.localdate() if status == Milestone.Status.DONE else None,
+        anchor=anchor,
+        series=series,
+        occurrence_year=occurrence_year,
         **fields,
     )
     milestone.full_clean()
     _save(milestone, user)
+    record_edition(milestone=milestone, plan=edition or initiative.plan)
     return milestone
+
+
+def record_edition(*, milestone: Milestone, plan: Plan) -> MilestoneEdition:
+    """Record that ``plan`` carries the milestone with its present wording and window."""
+    return MilestoneEdition.objects.create(
+        plan=plan,
+        milestone=milestone,
+        ref=milestone.ref,
+        initiative_number=milestone.initiative.number,
+        title_ja=milestone.title_ja,
+        title_en=milestone.title_en,
+        source_text=milestone.source_text,
+        phrase=milestone.phrase,
+        window_start=milestone.window_start,
+        window_end=milestone.window_end,
+        precision=milestone.precision,
+        soft=milestone.soft,
+        deadline=milestone.deadline,
+    )
 
 
 @transaction.atomic
@@ -108,7 +157,9 @@ def revise_deadline(
         raise ValidationError({"kind": _("Say whether this is an official re-plan or a slip.")})
     locked = _lock(milestone)
     reference = reference_date or timezone.localdate()
-    fields = window_fields(resolve_window(new_phrase, reference=reference), locked.kind)
+    fields = window_fields(
+        resolve_window(new_phrase, reference=reference, anchor=locked.anchor), locked.kind
+    )
     revision = DeadlineRevision.objects.create(
         milestone=locked,
         old_phrase=locked.phrase,

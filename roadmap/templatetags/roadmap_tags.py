@@ -2,7 +2,7 @@
 
 from django import template
 
-from roadmap import periods
+from roadmap import baselines, periods
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
 
 register = template.Library()
@@ -56,3 +56,9 @@ def business_system_name(number, language):
     """Return the name of standard business system ``number`` in ``language``."""
     system = SYSTEMS_BY_NUMBER.get(number)
     return system.name(language) if system else ""
+
+
+@register.filter
+def slip_words(days):
+    """Write a slip in days as readers do: "+184 days"."""
+    return baselines.slip_words(days)

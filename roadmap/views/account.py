@@ -38,7 +38,7 @@ def notifications(request):
     """List the user's notifications, unread first, then newest."""
     inbox = (
         Notification.objects.filter(user=request.user)
-        .select_related("milestone", "milestone__owner")
+        .select_related("milestone", "milestone__owner", "measurement__indicator__owner")
         .order_by(_unread_first(), "-created_at", "-pk")
     )
     page = paginate(request, inbox, PER_PAGE)

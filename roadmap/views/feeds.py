@@ -24,6 +24,7 @@ from icalendar import (
     vUri,
 )
 
+from roadmap import baselines
 from roadmap.filters import filter_milestones, paginate, positive_integer
 from roadmap.models import Milestone
 from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
@@ -39,7 +40,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TRANSPARENT = vText("TRANSPARENT")
 # Part of every feed's ETag: raise it when what a feed or export shows changes, so that
 # clients holding the old rendering fetch the new one.
-RENDERING = 1
+RENDERING = 2
 
 
 def absolute_url(milestone):
@@ -81,8 +82,17 @@ def unless_unchanged(request, queryset, render):
 @reading_view(text_answer)
 def ics(request):
     """Stream an iCalendar feed: one all-day event per milestone that has a deadline."""
-    filterset = filter_milestones(request, milestones().filter(deadline__isnull=False))
+    filterset = filter_milestones(
+        request,
+        read_against_baseline(request, milestones().filter(deadline__isnull=False)),
+        allowed=baselines.ALLOWED,
+    )
     return unless_unchanged(request, filterset.qs, calendar_response)
+
+
+def read_against_baseline(request, queryset):
+    """Return ``queryset`` annotated with the baseline the request names (see baselines)."""
+    return baselines.with_baseline(queryset, baselines.baseline_edition(request))
 
 
 def calendar_response(queryset):
@@ -172,6 +182,9 @@ def event_description(milestone, url):
     ]
     if milestone.is_overdue:
         lines.append(f"期限超過：{milestone.overdue_since.isoformat()}から")
+    slip = baselines.slip_days(milestone)
+    if slip:
+        lines.append(f"基準の期限：{milestone.baseline_on.isoformat()}（{slip:+d}日）")
     lines.append(url)
     return "\n".join(lines)
 
@@ -195,7 +208,8 @@ CSV_COLUMNS = (
     ("precision", lambda m: m.precision),
     ("soft", lambda m: m.soft),
     ("deadline", lambda m: m.deadline),
-    ("baseline_deadline", lambda m: m.baseline_deadline),
+    ("baseline_deadline", lambda m: m.baseline_on),
+    ("slip_days", baselines.slip_days),
     ("status", lambda m: m.status),
     ("completed_on", lambda m: m.completed_on),
     ("overdue", lambda m: m.is_overdue),
@@ -216,6 +230,9 @@ def neutralised(value):
     """Return a cell value that a spreadsheet shows as text rather than runs as a formula."""
     if value is None:
         return ""
+    if isinstance(value, int):
+        # A number, such as a negative slip, is no formula.
+        return str(value)
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
@@ -223,7 +240,9 @@ def neutralised(value):
 @reading_view(text_answer)
 def csv_export(request):
     """Stream the filtered milestones as UTF-8 CSV with a byte-order mark, for spreadsheets."""
-    filterset = filter_milestones(request, milestones())
+    filterset = filter_milestones(
+        request, read_against_baseline(request, milestones()), allowed=baselines.ALLOWED
+    )
     return unless_unchanged(request, filterset.qs, csv_response)
 
 
@@ -247,7 +266,11 @@ def csv_rows(queryset):
 @reading_view(json_answer)
 def api_milestones(request):
     """Return one page of the filtered milestones as JSON with links to the neighbouring pages."""
-    filterset = filter_milestones(request, milestones())
+    filterset = filter_milestones(
+        request,
+        read_against_baseline(request, milestones()),
+        allowed=baselines.ALLOWED,
+    )
     size = positive_integer(request, "page_size", DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
     page = paginate(request, filterset.qs, size)
     return JsonResponse(
@@ -286,6 +309,8 @@ def milestone_json(milestone):
         "start": iso(milestone.window_start),
         "end": iso(milestone.window_end),
         "deadline": iso(milestone.deadline),
+        "baseline_deadline": iso(getattr(milestone, "baseline_on", None)),
+        "slip_days": baselines.slip_days(milestone),
         "precision": milestone.precision,
         "soft": milestone.soft,
         "status": milestone.status,

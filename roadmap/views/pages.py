@@ -2,16 +2,18 @@
 
 from collections import defaultdict
 
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roadmap import baselines, periods, standard_steps, standardization
 from roadmap import dashboard as figures
-from roadmap import periods, standard_steps
 from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Milestone, Organization
+from roadmap.models import Indicator, Milestone, MilestoneEdition, Organization, Plan
+from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
+from roadmap.views.indicators import IndicatorFilter, indicator_rows
 from roadmap.views.reading import html_answer, language, milestones, reading_view
 
 PER_PAGE = 100
@@ -33,7 +35,9 @@ def owner_suggestions():
 @reading_view(html_answer)
 def timeline(request):
     """Show the filtered milestones grouped by fiscal year and quarter of their deadline."""
-    filterset = filter_milestones(request, milestones())
+    edition = baselines.baseline_edition(request)
+    selected = baselines.with_baseline(milestones(), edition)
+    filterset = filter_milestones(request, selected, allowed=baselines.ALLOWED)
     page = paginate(request, filterset.qs, PER_PAGE)
     today = timezone.localdate()
     rows = list(page.object_list)
@@ -49,6 +53,8 @@ def timeline(request):
             "groups": group_rows(rows, axis),
             "today": today,
             "language": language(),
+            "baseline": edition,
+            "editions": Plan.objects.only("code", "title_ja", "title_en", "decided_on"),
         },
     )
 
@@ -57,8 +63,18 @@ def timeline(request):
 def milestone_detail(request, pk):
     """Show one milestone: wording, reading, migration steps, revisions, comments, history."""
     milestone = (
-        Milestone.objects.select_related("owner", "initiative__plan", "rag_assessed_by")
-        .prefetch_related("revisions__decided_by", "comments__author", "steps")
+        Milestone.objects.select_related(
+            "owner", "initiative__plan", "rag_assessed_by", "anchor", "series"
+        )
+        .prefetch_related(
+            "revisions__decided_by",
+            "comments__author",
+            "steps",
+            Prefetch(
+                "editions",
+                MilestoneEdition.objects.select_related("plan").order_by("plan__decided_on"),
+            ),
+        )
         .filter(pk=pk)
         .first()
     )
@@ -74,6 +90,11 @@ def milestone_detail(request, pk):
             "rule_explanation": rule_explanation(milestone.rule, current),
             "history": history_entries(milestone),
             "steps": standard_steps.progress(milestone.steps.all(), current),
+            "indicators": indicator_rows(
+                Indicator.objects.filter(initiative=milestone.initiative_id),
+                as_of=timezone.localdate(),
+                current_language=current,
+            ),
             "today": timezone.localdate(),
         },
     )
@@ -144,6 +165,12 @@ def dashboard(request):
     selected = filterset.qs.order_by()
     owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
     prefectures = figures.progress_by_prefecture(selected)
+    chosen = filterset.form.cleaned_data
+    indicators = Indicator.objects.all()
+    if chosen.get("owner"):
+        indicators = indicators.filter(owner=chosen["owner"])
+    if chosen.get("area"):
+        indicators = IndicatorFilter().filter_area(indicators, "area", chosen["area"])
     return render(
         request,
         "roadmap/dashboard.html",
@@ -155,6 +182,14 @@ def dashboard(request):
             "prefectures": prefectures,
             "prefecture_total": figures.totals(prefectures),
             "systems": figures.progress_by_system(selected),
+            "indicators": indicator_rows(
+                indicators, as_of=timezone.localdate(), current_language=language()
+            ),
+            "scope": {
+                "official": f"{standardization.OFFICIAL_SYSTEM_COUNT:,}",
+                "generated": f"{standardization.GENERATED_SYSTEM_COUNT:,}",
+            },
+            "designated": programme_rates.designations(),
             "language": language(),
         },
     )

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from roadmap.models import Plan
+from roadmap.services.editions import record_first_editions
+from roadmap.services.recurring import create_occurrences
 from roadmap.services.scheduler import flag_overdue
 
 PLAN_FIXTURE = settings.BASE_DIR / "fixtures" / "plan_2024.json"
@@ -23,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.load_plan()
         self.create_admin()
+        created = create_occurrences(as_of=timezone.localdate())["created"]
+        self.stdout.write(f"Recurring commitments: {created} yearly milestones created.")
         counts = flag_overdue(as_of=timezone.localdate())
         self.stdout.write(f"Overdue today: {counts['flagged']} newly flagged.")
 
@@ -35,6 +39,8 @@ class Command(BaseCommand):
             call_command("loaddata", PLAN_FIXTURE, verbosity=0)
             # loaddata writes no history; give each milestone its first record.
             call_command("populate_history", "roadmap.Milestone", verbosity=0)
+            # The plan's milestones are the first entries of its edition.
+            record_first_editions()
             self.stdout.write(self.style.SUCCESS("Loaded the 2024 plan."))
 
     def create_admin(self):

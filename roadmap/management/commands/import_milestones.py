@@ -1,4 +1,4 @@
-"""Import milestones from a CSV file (see README, "Importing milestones")."""
+"""Import milestones from a CSV file or .xlsx workbook (see README, "Importing milestones")."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -7,10 +7,10 @@ from roadmap.imports import ImportRejected, import_milestones
 
 
 class Command(BaseCommand):
-    help = "Create or update milestones from a CSV file; one bad row rejects the whole file."
+    help = "Create or update milestones from CSV or .xlsx; one bad row rejects the whole file."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV file, UTF-8 with or without BOM.")
+        parser.add_argument("file", help="CSV file (UTF-8) or .xlsx workbook (first sheet).")
         parser.add_argument("--plan", default="priority-plan-2024", help="Plan code.")
         parser.add_argument(
             "--user", help="Import as this user: only their organizations' rows are accepted."
@@ -22,10 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, file, plan, user, dry_run, **options):
         importer = self.user(user)
         try:
-            with open(file, "rb") as csv_file:
-                result = import_milestones(
-                    csv_file, plan_code=plan, user=importer, dry_run=dry_run
-                )
+            with open(file, "rb") as table:
+                result = import_milestones(table, plan_code=plan, user=importer, dry_run=dry_run)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
         except ImportRejected as rejected:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from roadmap.services.digests import send_digests
+from roadmap.services.indicator_notices import queue_indicator_notices
 from roadmap.services.isolation import refuse_if_failed
 from roadmap.services.scheduler import queue_notifications
 from roadmap.tasks import run_date
@@ -28,7 +29,10 @@ def parse_as_of(value: str | None) -> date:
 
 
 class Command(BaseCommand):
-    help = "Queue the overdue and due-soon notices owed on a day, then mail the digests."
+    help = (
+        "Queue the overdue, due-soon and behind-target notices owed on a day, then mail the "
+        "digests."
+    )
 
     def add_arguments(self, parser):
         add_as_of(parser)
@@ -37,9 +41,11 @@ class Command(BaseCommand):
         started = timezone.now()
         as_of = parse_as_of(options["as_of"])
         queued = queue_notifications(as_of=as_of)
+        behind = queue_indicator_notices(as_of=as_of)["behind"]
         sent = send_digests(as_of=as_of)
         self.stdout.write(
-            f"Queued {queued['overdue']} overdue and {queued['due_soon']} due-soon notices. "
+            f"Queued {queued['overdue']} overdue and {queued['due_soon']} due-soon notices, "
+            f"{behind} behind-target indicator notices. "
             f"Sent {sent['mails']} digests covering {sent['notifications']} notices; "
             f"{sent['deferred']} deferred for a retry, {sent['failed']} failed, "
             f"{sent['held']} held for the next working day."

@@ -1,0 +1,190 @@
+"""Import indicator measurements from a CSV file or an .xlsx workbook, by the milestone rules.
+
+The file is read by roadmap.tabular (first sheet, header on row 1). Columns: indicator (its
+ref), measured_on (a date: 2025-04-01, 令和7年4月1日 or a date cell), value (a number; thousands
+separators allowed) and source (where the figure is published). Every row is checked before
+anything is written and one bad row rejects the file, each problem naming its place
+(``line 4, column value`` or ``sheet Sheet1, cell C4 (value)``). A measurement already recorded
+with the same value is left alone, so importing a file twice changes nothing; a different value
+for a day already measured is refused (correct it in the admin, which keeps who changed it).
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from roadmap.imports import ImportRejected, ImportResult, RowError
+from roadmap.models import Indicator, Measurement
+from roadmap.services.indicators import record_measurement
+from roadmap.tabular import CellError, Row, Table, TableError, read_table
+
+security_log = logging.getLogger("roadmap.security")
+
+COLUMNS = ("indicator", "measured_on", "value", "source")
+MAX_SOURCE = Measurement._meta.get_field("source").max_length
+NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\Z")
+
+
+@dataclass
+class _Measured:
+    source_row: Row
+    ref: str
+    indicator: Indicator | None = None
+    measured_on: date | None = None
+    value: Decimal | None = None
+    source: str = ""
+    existing: Measurement | None = None
+
+
+def import_measurements(file, *, user=None, dry_run: bool = False) -> ImportResult:
+    """Check every row of a file of measurements, then record them in one go."""
+    try:
+        table = read_table(file)
+    except TableError as error:
+        raise ImportRejected([RowError(None, str(error))]) from None
+    errors = _check_header(table)
+    if errors:
+        raise ImportRejected(errors)
+    measured, errors = _check_rows(table, user)
+    if errors:
+        raise ImportRejected(errors)
+    return _apply(measured, user, dry_run=dry_run)
+
+
+def _check_header(table: Table) -> list[RowError]:
+    header = table.header
+    missing = [
+        RowError(table.place(name), "this column is missing from the header.")
+        for name in COLUMNS
+        if name not in header
+    ]
+    unknown = [
+        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(COLUMNS)}.")
+        for name in header
+        if name not in COLUMNS
+    ]
+    twice = [
+        RowError(table.place(name), "this column appears twice.")
+        for name in sorted(set(header))
+        if header.count(name) > 1
+    ]
+    return missing + unknown + twice
+
+
+def _check_rows(table: Table, user) -> tuple[list[_Measured], list[RowError]]:
+    """Return the rows read into values and every problem, with a fixed number of queries."""
+    errors = [
+        RowError(
+            row.place(), f"has {len(row.cells)} fields but the header has {len(table.header)}."
+        )
+        for row in table.rows
+        if table.format == "csv" and len(row.cells) != len(table.header)
+    ]
+    if errors:
+        return [], errors
+    refs = [row.text("indicator") for row in table.rows]
+    indicators = Indicator.objects.in_bulk(refs, field_name="ref")
+    editable = None
+    if user is not None:
+        editable = set(Indicator.objects.editable_by(user).values_list("pk", flat=True))
+    recorded = {
+        (m.indicator_id, m.measured_on): m
+        for m in Measurement.objects.filter(indicator__in=list(indicators.values()))
+    }
+    measured, first_row = [], {}
+    for row, ref in zip(table.rows, refs, strict=True):
+        item = _Measured(row, ref, indicator=indicators.get(ref))
+        errors += _check_row(item, recorded, first_row)
+        errors += _check_owner(item, editable, user)
+        measured.append(item)
+    return measured, errors
+
+
+def _check_row(item: _Measured, recorded, first_row) -> list[RowError]:
+    """Read one row's values into ``item``; return its problems."""
+    row, errors = item.source_row, []
+
+    def error(column, message):
+        errors.append(RowError(row.place(column), message))
+
+    if item.indicator is None:
+        error("indicator", f"no indicator has the ref {item.ref!r}.")
+    try:
+        item.measured_on = row.date("measured_on")
+        if item.measured_on is None:
+            error("measured_on", "a date is required, such as 2025-04-01.")
+    except CellError as problem:
+        errors.append(RowError(problem.place, problem.message))
+    value = row.text("value")
+    if NUMBER.match(value):
+        item.value = Decimal(value.replace(",", ""))
+    else:
+        error("value", f"{value!r} is not a number such as 1500 or 1,500.5.")
+    item.source = row.text("source")
+    if not item.source:
+        error("source", "say where the figure is published.")
+    elif len(item.source) > MAX_SOURCE:
+        error("source", f"at most {MAX_SOURCE} characters, not {len(item.source)}.")
+    if item.indicator is not None and item.measured_on is not None:
+        errors += _check_day(item, recorded, first_row)
+    return errors
+
+
+def _check_day(item: _Measured, recorded, first_row) -> list[RowError]:
+    """Return the problems of measuring the indicator again on a day already measured."""
+    row, key = item.source_row, (item.indicator.pk, item.measured_on)
+    place = row.place("measured_on")
+    errors = []
+    if key in first_row:
+        seen = f"{item.indicator.ref} on {item.measured_on} is also on {first_row[key]}."
+        errors.append(RowError(place, seen))
+    first_row.setdefault(key, f"{'line' if row.table.sheet is None else 'row'} {row.number}")
+    item.existing = recorded.get(key)
+    if item.existing is not None and item.value is not None and item.existing.value != item.value:
+        errors.append(
+            RowError(
+                row.place("value"),
+                f"{item.indicator.ref} was measured {item.existing.value.normalize():f} on "
+                f"{item.measured_on}; correct a recorded measurement in the admin.",
+            )
+        )
+    return errors
+
+
+def _check_owner(item: _Measured, editable, user) -> list[RowError]:
+    """Return a problem if ``user`` is not an owner of the row's indicator."""
+    if item.indicator is None or editable is None or item.indicator.pk in editable:
+        return []
+    security_log.warning(
+        "import refused: user=%s action=import_measurements row=%s indicator=%s",
+        user.get_username(),
+        item.source_row.number,
+        item.indicator.ref,
+    )
+    message = f"you are not an owner of {item.indicator.ref!r}."
+    return [RowError(item.source_row.place("indicator"), message)]
+
+
+@transaction.atomic
+def _apply(measured: list[_Measured], user, *, dry_run: bool) -> ImportResult:
+    """Record the measurements not recorded yet; say which were created and left alone."""
+    result = ImportResult(dry_run=dry_run)
+    for item in measured:
+        name = f"{item.indicator.ref}@{item.measured_on}"
+        if item.existing is not None:
+            result.unchanged.append(name)
+            continue
+        result.created.append(name)
+        if not dry_run:
+            record_measurement(
+                indicator=item.indicator,
+                measured_on=item.measured_on,
+                value=item.value,
+                source=item.source,
+                user=user,
+            )
+    return result

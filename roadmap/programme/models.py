@@ -1,0 +1,168 @@
+"""What programme reporting keeps: step changes, counts, snapshots and designations."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from roadmap.models import DeadlineRevision, Milestone, Organization, StepState
+
+
+class StepChange(models.Model):
+    """One change of one step's state: the step's history, written by the step service."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="step_changes")
+    number = models.PositiveSmallIntegerField(_("step"))
+    old_state = models.CharField(_("old state"), max_length=14, choices=StepState.choices)
+    new_state = models.CharField(_("new state"), max_length=14, choices=StepState.choices)
+    changed_on = models.DateField(_("changed on"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["milestone", "number", "changed_at", "pk"]
+        indexes = [
+            models.Index(fields=["milestone", "number", "changed_on"], name="step_change_lookup")
+        ]
+        verbose_name = _("step change")
+        verbose_name_plural = _("step changes")
+
+    def __str__(self):
+        return f"{self.milestone_id}#{self.number}: {self.old_state} → {self.new_state}"
+
+
+class SystemProgress(models.Model):
+    """How many of one body's system's 40 steps are in each state, kept current with the steps.
+
+    One row per programme milestone (a body's standard business system), so that the rates are
+    read from 35,000 rows rather than counted from 1.4 million steps on every request.
+    """
+
+    milestone = models.OneToOneField(
+        Milestone, primary_key=True, on_delete=models.CASCADE, related_name="progress"
+    )
+    body = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    prefecture = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    system = models.PositiveSmallIntegerField(_("standard business system"))
+    done = models.PositiveSmallIntegerField(default=0)
+    in_progress = models.PositiveSmallIntegerField(default=0)
+    not_started = models.PositiveSmallIntegerField(default=0)
+    not_applicable = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["body", "system"], name="system_progress_body")]
+        verbose_name = _("system progress")
+        verbose_name_plural = _("system progress")
+
+    def __str__(self):
+        return f"{self.body_id}/{self.system}"
+
+
+class ProgressSnapshot(models.Model):
+    """The programme's figures frozen as of a day (a month-end tally); never changed after."""
+
+    as_of = models.DateField(_("as of"), unique=True)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    # The national sums, kept with the snapshot so that the trend reads one row per month.
+    systems = models.PositiveIntegerField(default=0)
+    complete = models.PositiveBigIntegerField(default=0)
+    in_progress_steps = models.PositiveBigIntegerField(default=0)
+    not_started_steps = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-as_of"]
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+
+    def __str__(self):
+        return str(self.as_of)
+
+
+class SnapshotRow(models.Model):
+    """One body's system in a snapshot: its step counts and designation as of that day."""
+
+    snapshot = models.ForeignKey(ProgressSnapshot, on_delete=models.CASCADE, related_name="rows")
+    body = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    prefecture = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    system = models.PositiveSmallIntegerField(_("standard business system"))
+    done = models.PositiveSmallIntegerField(default=0)
+    in_progress = models.PositiveSmallIntegerField(default=0)
+    not_started = models.PositiveSmallIntegerField(default=0)
+    not_applicable = models.PositiveSmallIntegerField(default=0)
+    designation_reason = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "body", "system"], name="unique_snapshot_row"
+            )
+        ]
+        verbose_name = _("snapshot row")
+        verbose_name_plural = _("snapshot rows")
+
+    def __str__(self):
+        return f"{self.snapshot_id}: {self.body_id}/{self.system}"
+
+
+class Designation(models.Model):
+    """A body's system designated for special support (特定移行支援システム), with a deadline."""
+
+    class Reason(models.IntegerChoices):
+        MAINFRAME = 1, _("Mainframe")
+        CUSTOM_BUILT = 2, _("Custom-built")
+        NO_PRODUCT = 3, _("No compliant product on the market")
+        VENDOR_CAPACITY = 4, _("Vendor capacity")
+
+    milestone = models.OneToOneField(
+        Milestone, on_delete=models.CASCADE, related_name="designation"
+    )
+    reason = models.PositiveSmallIntegerField(_("reason"), choices=Reason.choices)
+    phrase = models.CharField(_("new deadline"), max_length=200)
+    basis = models.TextField(_("basis"))
+    revision = models.ForeignKey(
+        DeadlineRevision, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["milestone"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(basis=""), name="designation_basis_required")
+        ]
+        verbose_name = _("special-support designation")
+        verbose_name_plural = _("special-support designations")
+
+    def __str__(self):
+        return f"{self.milestone}: {self.get_reason_display()}"
+
+
+class SystemMinistry(models.Model):
+    """The ministry in charge of a standard business system; data an administrator can correct."""
+
+    system = models.PositiveSmallIntegerField(_("standard business system"), primary_key=True)
+    ministry_ja = models.CharField(_("ministry (Japanese)"), max_length=100)
+    ministry_en = models.CharField(_("ministry (English)"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["system"]
+        verbose_name = _("ministry in charge")
+        verbose_name_plural = _("ministries in charge")
+
+    def __str__(self):
+        return f"{self.system}: {self.ministry_ja}"

@@ -1,0 +1,258 @@
+"""The programme's completion rates by the ministries' published formula, computed here only.
+
+For each business system of each body: completion = (done + not applicable) / 40, in progress =
+in progress / 40, not started = not started / 40. Every higher level — a body, a prefecture with
+its municipalities, a business system, a ministry in charge, the nation — is the average of
+those per-system rates, which is the sum of the counts over 40 × the number of systems. Sums of
+whole numbers are exact, so a figure rounds to the published decimal the same way every time.
+
+The counts come either from the live per-system counts (``SystemProgress``, kept current by the
+step service) or from a monthly snapshot (``SnapshotRow``); both have the same columns, so every
+figure is computed the same way whatever it shows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from roadmap.models import Organization
+from roadmap.programme.models import (
+    Designation,
+    ProgressSnapshot,
+    SnapshotRow,
+    SystemMinistry,
+    SystemProgress,
+)
+from roadmap.standard_steps import STEP_COUNT
+from roadmap.standard_systems import SYSTEMS_BY_NUMBER
+
+# The ministries' own caveat, shown wherever a rate is.
+CAVEAT = _(
+    "A step is not a unit of work: steps differ in workload, so the completion rate is the "
+    "share of the 40 standard steps completed, not the share of the migration work done."
+)
+ONE_DECIMAL = Decimal("0.1")
+
+
+def percent(count: int, systems: int) -> Decimal:
+    """Return ``count`` steps of ``systems`` systems as a percentage rounded to one decimal."""
+    if not systems:
+        return Decimal("0.0")
+    exact = Decimal(100 * count) / Decimal(STEP_COUNT * systems)
+    return exact.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Rates:
+    """Summed step counts over some systems, and their rates."""
+
+    systems: int = 0
+    complete: int = 0
+    in_progress_steps: int = 0
+    not_started_steps: int = 0
+    key: object = None
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def completion(self) -> Decimal:
+        return percent(self.complete, self.systems)
+
+    @property
+    def in_progress(self) -> Decimal:
+        return percent(self.in_progress_steps, self.systems)
+
+    @property
+    def not_started(self) -> Decimal:
+        return percent(self.not_started_steps, self.systems)
+
+    def add(self, other: Rates) -> None:
+        self.systems += other.systems
+        self.complete += other.complete
+        self.in_progress_steps += other.in_progress_steps
+        self.not_started_steps += other.not_started_steps
+
+    def as_json(self) -> dict:
+        return {
+            "completion": float(self.completion),
+            "in_progress": float(self.in_progress),
+            "not_started": float(self.not_started),
+        }
+
+
+SUMS = {
+    "systems": Count("pk"),
+    "complete": Sum(F("done") + F("not_applicable")),
+    "in_progress_steps": Sum("in_progress"),
+    "not_started_steps": Sum("not_started"),
+}
+
+
+def counts(snapshot: ProgressSnapshot | None = None) -> QuerySet:
+    """Return the per-system counts: live, or as frozen in ``snapshot``."""
+    if snapshot is None:
+        return SystemProgress.objects.all()
+    return SnapshotRow.objects.filter(snapshot=snapshot)
+
+
+def summed(queryset: QuerySet, *group: str) -> list[Rates]:
+    """Return one Rates per ``group`` value of the counts, from one grouped query."""
+    rows = queryset.values(*group).annotate(**SUMS).order_by(*group)
+    return [
+        Rates(
+            row["systems"],
+            row["complete"] or 0,
+            row["in_progress_steps"] or 0,
+            row["not_started_steps"] or 0,
+            key=tuple(row[g] for g in group) if len(group) > 1 else row[group[0]],
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class Figures:
+    """Everything the programme's pages and API show, live or as of a snapshot."""
+
+    snapshot: ProgressSnapshot | None
+    national: Rates
+    prefectures: list[Rates]
+    systems: list[Rates]
+    ministries: list[Rates]
+    bodies: int
+    designated: dict
+
+    @property
+    def live(self) -> bool:
+        return self.snapshot is None
+
+
+def programme_figures(snapshot: ProgressSnapshot | None = None, *, language="ja") -> Figures:
+    """Return the national, prefecture, business-system and ministry rates and designations."""
+    cells = summed(counts(snapshot), "prefecture", "system")
+    national, by_prefecture, by_system = Rates(), defaultdict(Rates), defaultdict(Rates)
+    for cell in cells:
+        prefecture, system = cell.key
+        national.add(cell)
+        by_prefecture[prefecture].add(cell)
+        by_system[system].add(cell)
+    return Figures(
+        snapshot=snapshot,
+        national=national,
+        prefectures=label_prefectures(by_prefecture, language),
+        systems=label_systems(by_system, language),
+        ministries=ministries(by_system, language),
+        bodies=counts(snapshot).values("body").distinct().count(),
+        designated=designations(snapshot),
+    )
+
+
+def rates_by_prefecture(snapshot: ProgressSnapshot | None = None, *, language="ja"):
+    """Return each prefecture's rates (with its municipalities), in code order."""
+    by_prefecture = defaultdict(Rates)
+    for cell in summed(counts(snapshot), "prefecture"):
+        by_prefecture[cell.key].add(cell)
+    return label_prefectures(by_prefecture, language)
+
+
+def label_prefectures(by_prefecture: dict, language: str) -> list[Rates]:
+    orgs = Organization.objects.in_bulk(list(by_prefecture))
+    rows = []
+    for pk, rates in by_prefecture.items():
+        org = orgs.get(pk)
+        rates.key = org.code if org else pk
+        rates.label = org.name(language) if org else str(pk)
+        rows.append(rates)
+    return sorted(rows, key=lambda r: str(r.key))
+
+
+def label_systems(by_system: dict, language: str) -> list[Rates]:
+    rows = []
+    for number in sorted(by_system):
+        rates = by_system[number]
+        rates.key = number
+        system = SYSTEMS_BY_NUMBER.get(number)
+        rates.label = system.name(language) if system else str(number)
+        rows.append(rates)
+    return rows
+
+
+def ministries(by_system: dict, language: str) -> list[Rates]:
+    """Return the rates of each ministry in charge, over the systems it is in charge of."""
+    by_ministry = {}
+    for charge in SystemMinistry.objects.order_by("system"):
+        name = (
+            charge.ministry_en if language == "en" and charge.ministry_en else charge.ministry_ja
+        )
+        rates = by_ministry.setdefault(
+            charge.ministry_ja, Rates(key=charge.ministry_ja, label=name)
+        )
+        rates.extra.setdefault("systems", []).append(charge.system)
+        if charge.system in by_system:
+            rates.add(by_system[charge.system])
+    return list(by_ministry.values())
+
+
+def designations(snapshot: ProgressSnapshot | None = None) -> dict:
+    """Return the designated bodies and systems, in all and by reason, live or as of a snapshot."""
+    if snapshot is None:
+        rows = Designation.objects.annotate(r=F("reason"), b=F("milestone__owner_id"))
+    else:
+        rows = counts(snapshot).filter(designation_reason__isnull=False)
+        rows = rows.annotate(r=F("designation_reason"), b=F("body_id"))
+    by_reason = rows.values("r").annotate(systems=Count("pk"), bodies=Count("b", distinct=True))
+    reasons = {row["r"]: row for row in by_reason.order_by()}
+    totals = rows.aggregate(systems=Count("pk"), bodies=Count("b", distinct=True))
+    return {
+        "bodies": totals["bodies"],
+        "systems": totals["systems"],
+        "by_reason": [
+            {
+                "reason": reason.value,
+                "label": str(reason.label),
+                "systems": reasons.get(reason.value, {}).get("systems", 0),
+                "bodies": reasons.get(reason.value, {}).get("bodies", 0),
+            }
+            for reason in Designation.Reason
+        ],
+    }
+
+
+def body_rates(snapshot: ProgressSnapshot | None = None, **filters) -> QuerySet:
+    """Return one row of summed counts per body (its code and names), in code order."""
+    return (
+        counts(snapshot)
+        .filter(**filters)
+        .values("body_id", "body__code", "body__name_ja", "body__name_kana")
+        .annotate(**SUMS)
+        .order_by("body__code")
+    )
+
+
+def as_rates(row: dict) -> Rates:
+    """Return the Rates of one summed row."""
+    return Rates(
+        row["systems"],
+        row["complete"] or 0,
+        row["in_progress_steps"] or 0,
+        row["not_started_steps"] or 0,
+        key=row.get("body__code"),
+        label=row.get("body__name_ja", ""),
+    )
+
+
+def system_rates(snapshot: ProgressSnapshot | None, body: Organization) -> list[dict]:
+    """Return each business system of one body with its state counts and rates."""
+    rows = counts(snapshot).filter(body=body).order_by("system")
+    result = []
+    for row in rows:
+        rates = Rates(
+            1, row.done + row.not_applicable, row.in_progress, row.not_started, key=row.system
+        )
+        result.append({"row": row, "rates": rates, "system": SYSTEMS_BY_NUMBER.get(row.system)})
+    return result

@@ -1,0 +1,183 @@
+"""Import the monthly report of step states (and designations) from a CSV or XLSX file.
+
+The whole file is checked before anything is written: a file with one bad row is rejected whole,
+each error naming its line (or sheet and cell) and column. Accepted rows go through the step
+service in one set-based write, so a national file of 1.4 million rows loads in one transaction
+and a second run of the same file changes nothing.
+
+Workbooks are read by the importers' one reader, ``roadmap.tabular``, within its limits. CSV is
+streamed here instead: the national file (1.4 million rows, about 30 MB) is far above the
+limits meant for milestone files, and holding a row object per line would cost gigabytes.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from roadmap import tabular
+from roadmap.imports import ImportRejected, RowError
+from roadmap.models import Milestone
+from roadmap.programme.steps import Cell, Outcome, record_steps
+from roadmap.standard_steps import STEP_COUNT, parse_state
+from roadmap.standard_systems import SYSTEMS_BY_NUMBER
+from roadmap.tabular import Place
+
+STEP_COLUMNS = ("body", "system", "step", "state")
+MAX_ERRORS = 100
+
+
+@dataclass(frozen=True)
+class Record:
+    """One non-blank line or row of a file: where it is and its fields as text."""
+
+    sheet: str | None
+    number: int
+    fields: list[str]
+
+    def place(self, name: str | None = None, columns: dict | None = None) -> Place:
+        """Return where column ``name`` of this record is (a cell in a workbook)."""
+        index = (columns or {}).get(name) if self.sheet is not None else None
+        return Place(self.sheet, self.number, index, name)
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    """Yield the records of a CSV or XLSX file, the header first; blank ones are skipped."""
+    with path.open("rb") as handle:
+        workbook = handle.read(4) == tabular.ZIP_MAGIC
+    if workbook:
+        yield from workbook_records(path)
+        return
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        while True:
+            line = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise ImportRejected(
+                    [RowError(Place(None, line), f"not valid UTF-8 CSV ({error}).")]
+                ) from None
+            if any(field.strip() for field in record):
+                yield Record(None, line, record)
+
+
+def workbook_records(path: Path) -> Iterator[Record]:
+    """Yield the header and rows of a workbook's first sheet, read by roadmap.tabular."""
+    try:
+        with path.open("rb") as handle:
+            table = tabular.read_table(handle)
+    except tabular.TableError as error:
+        raise ImportRejected([RowError(None, str(error))]) from None
+    yield Record(table.sheet, 1, list(table.header))
+    for row in table.rows:
+        yield Record(table.sheet, row.number, [tabular.cell_text(c) for c in row.cells])
+
+
+def header_of(records: Iterator[Record], columns: tuple[str, ...]) -> dict[str, int]:
+    """Return the position of each expected column, or raise naming what is wrong."""
+    first = next(records, None)
+    if first is None:
+        raise ImportRejected([RowError(None, "The file is empty.")])
+    names = [name.strip() for name in first.fields]
+    errors = [
+        RowError(first.place(name), "this column is missing from the header.")
+        for name in columns
+        if name not in names
+    ] + [
+        RowError(first.place(name or "(empty)"), f"unknown column; expected {', '.join(columns)}.")
+        for name in names
+        if name not in columns
+    ]
+    if errors:
+        raise ImportRejected(errors)
+    return {name: names.index(name) for name in columns}
+
+
+@dataclass
+class StepImport:
+    rows: int
+    outcome: Outcome | None
+    dry_run: bool
+
+
+def programme_milestones() -> dict[tuple[str, int], int]:
+    """Return the ids of the programme's milestones by (body code, business system)."""
+    rows = Milestone.objects.filter(business_system__isnull=False).values_list(
+        "owner__code", "business_system", "pk"
+    )
+    return {(code, system): pk for code, system, pk in rows}
+
+
+def whole_number(text: str, low: int, high: int) -> int | None:
+    text = text.strip()
+    if text.isascii() and text.isdigit() and low <= int(text) <= high:
+        return int(text)
+    return None
+
+
+def import_steps(path: Path, *, user=None, dry_run: bool = False) -> StepImport:
+    """Check every row of a step report, then write all of it (or, on any error, nothing)."""
+    records = read_records(path)
+    columns = header_of(records, STEP_COLUMNS)
+    milestones = programme_milestones()
+    cells, errors, seen = [], [], {}
+    for record in records:
+        cell = check_step_row(record, columns, milestones, errors)
+        if cell is None:
+            continue
+        key = (cell.milestone_id, cell.number)
+        if key in seen:
+            where = f"this step is also reported on row {seen[key]}."
+            errors.append(RowError(record.place("step", columns), where))
+        seen[key] = record.number
+        cells.append(cell)
+        if len(errors) >= MAX_ERRORS:
+            break
+    if errors:
+        raise ImportRejected(errors)
+    if dry_run:
+        return StepImport(len(cells), None, True)
+    with transaction.atomic():
+        outcome = record_steps(cells=cells, user=user)
+    return StepImport(len(cells), outcome, False)
+
+
+def check_step_row(record: Record, columns, milestones, errors) -> Cell | None:
+    """Return the record's cell, or None after adding its problems to ``errors``."""
+    fields = record.fields
+    if len(fields) < len(columns):
+        message = f"has {len(fields)} fields, expected {len(columns)}."
+        errors.append(RowError(record.place(), message))
+        return None
+
+    def problem(name, message):
+        errors.append(RowError(record.place(name, columns), message))
+
+    found = len(errors)
+    body = fields[columns["body"]].strip()
+    system = whole_number(fields[columns["system"]], 1, len(SYSTEMS_BY_NUMBER))
+    number = whole_number(fields[columns["step"]], 1, STEP_COUNT)
+    state = parse_state(fields[columns["state"]])
+    if system is None:
+        problem("system", "must be a business system number from 1 to 20.")
+    if number is None:
+        problem("step", f"must be a step number from 1 to {STEP_COUNT}.")
+    if state is None:
+        problem(
+            "state",
+            "must be done, in_progress, not_started or not_applicable "
+            "(or 完了済み, 作業中, 未着手, 対象外).",
+        )
+    milestone = milestones.get((body, system))
+    if system is not None and milestone is None:
+        problem("body", f"no body {body!r} runs business system {system} here.")
+    if len(errors) > found:
+        return None
+    return Cell(milestone, number, state)

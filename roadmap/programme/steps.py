@@ -1,0 +1,249 @@
+"""Record step states: the one write path for the owners' grid and the monthly import.
+
+Whatever the number of cells, a report is written set-based: the cells go into a temporary
+table, and a fixed number of statements compare them with the stored steps, log each change,
+update and insert the steps, recount the touched systems and let each milestone's status follow
+its steps. Writing the same report twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from roadmap.models import Milestone, Step, StepState
+from roadmap.programme.models import StepChange, SystemProgress
+from roadmap.services.milestones import check_version
+from roadmap.standard_steps import STEP_COUNT
+
+REPORT_TABLE = "roadmap_step_report"
+TOUCHED_TABLE = "roadmap_step_touched"
+STEPS_REASON = "標準化の手順の進捗を報告"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One reported state: a milestone's step."""
+
+    milestone_id: int
+    number: int
+    state: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a report changed."""
+
+    steps: int
+    milestones: int
+
+
+@transaction.atomic
+def record_steps(*, cells: Iterable[Cell], user, on: date | None = None) -> Outcome:
+    """Write the reported states of steps, refusing milestones ``user`` may not change.
+
+    ``user`` None is the operator's import, allowed everything.
+    """
+    day, now = on or timezone.localdate(), timezone.now()
+    with connection.cursor() as cursor:
+        stage(cursor, cells)
+        if user is not None:
+            refuse_unless_editable(cursor, user)
+        changed = log_changes(cursor, user, day, now)
+        if changed:
+            write_steps(cursor, user, day)
+            recount(cursor)
+            follow_steps(cursor, user, day, now)
+        milestones = count_touched(cursor)
+        cursor.execute(f"DELETE FROM {REPORT_TABLE}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {TOUCHED_TABLE}")  # noqa: S608
+    return Outcome(changed, milestones)
+
+
+def stage(cursor, cells: Iterable[Cell]) -> None:
+    """Put the reported cells into this connection's temporary report table."""
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {REPORT_TABLE}"
+        " (milestone_id integer NOT NULL, number smallint NOT NULL, state varchar(14) NOT NULL)"
+    )
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TOUCHED_TABLE} (milestone_id integer)")
+    cursor.execute(f"DELETE FROM {REPORT_TABLE}")  # noqa: S608
+    cursor.execute(f"DELETE FROM {TOUCHED_TABLE}")  # noqa: S608
+    rows = ((c.milestone_id, c.number, c.state) for c in cells)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(
+            f"COPY {REPORT_TABLE} (milestone_id, number, state) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(f"INSERT INTO {REPORT_TABLE} VALUES (%s, %s, %s)", list(rows))  # noqa: S608
+
+
+def refuse_unless_editable(cursor, user) -> None:
+    """Raise PermissionDenied unless ``user`` may change every reported milestone."""
+    reported = RawSQL(f"SELECT DISTINCT milestone_id FROM {REPORT_TABLE}", [])  # noqa: S608, S611
+    editable = Milestone.objects.editable_by(user).values("pk")
+    if Milestone.objects.filter(pk__in=reported).exclude(pk__in=editable).exists():
+        raise PermissionDenied(_("You may report the steps of your own organization only."))
+
+
+def log_changes(cursor, user, day: date, now) -> int:
+    """Record each reported state that differs from the stored one; return how many."""
+    step, change = Step._meta.db_table, StepChange._meta.db_table
+    current = f"COALESCE(s.state, '{StepState.NOT_STARTED}')"
+    differs = (
+        f" FROM {REPORT_TABLE} r LEFT JOIN {step} s"
+        " ON s.milestone_id = r.milestone_id AND s.number = r.number"
+        f" WHERE {current} <> r.state"
+    )
+    cursor.execute(
+        f"INSERT INTO {change} (milestone_id, number, old_state, new_state, changed_on,"
+        f" changed_at, changed_by_id) SELECT r.milestone_id, r.number, {current}, r.state,"
+        f" %s, %s, %s{differs}",
+        [day, now, user.pk if user else None],
+    )
+    changed = cursor.rowcount
+    cursor.execute(f"INSERT INTO {TOUCHED_TABLE} SELECT DISTINCT r.milestone_id{differs}")
+    return changed
+
+
+def write_steps(cursor, user, day: date) -> None:
+    """Update the steps whose state differs and insert the steps not stored yet."""
+    step = Step._meta.db_table
+    who = user.pk if user else None
+    cursor.execute(
+        f"UPDATE {step} SET state = r.state, changed_on = %s, changed_by_id = %s"  # noqa: S608
+        f" FROM {REPORT_TABLE} r WHERE {step}.milestone_id = r.milestone_id"
+        f" AND {step}.number = r.number AND {step}.state <> r.state",
+        [day, who],
+    )
+    cursor.execute(
+        f"INSERT INTO {step} (milestone_id, number, state, changed_on, changed_by_id)"  # noqa: S608
+        f" SELECT r.milestone_id, r.number, r.state, %s, %s FROM {REPORT_TABLE} r"
+        f" WHERE r.state <> '{StepState.NOT_STARTED}' AND NOT EXISTS (SELECT 1 FROM {step} s"
+        " WHERE s.milestone_id = r.milestone_id AND s.number = r.number)",
+        [day, who],
+    )
+
+
+def recount(cursor, touched: str = f"SELECT milestone_id FROM {TOUCHED_TABLE}") -> None:  # noqa: S608
+    """Recount the states of the touched milestones' steps into their progress rows."""
+    count = "SUM(CASE WHEN s.state = '{}' THEN 1 ELSE 0 END)"
+    done = count.format(StepState.DONE)
+    doing = count.format(StepState.IN_PROGRESS)
+    na = count.format(StepState.NOT_APPLICABLE)
+    cursor.execute(
+        f"INSERT INTO {SystemProgress._meta.db_table} (milestone_id, body_id, prefecture_id,"  # noqa: S608
+        " system, done, in_progress, not_applicable, not_started)"
+        " SELECT m.id, m.owner_id, COALESCE(o.parent_id, o.id), m.business_system,"
+        f" COALESCE({done}, 0), COALESCE({doing}, 0), COALESCE({na}, 0),"
+        f" {STEP_COUNT} - COALESCE({done}, 0) - COALESCE({doing}, 0) - COALESCE({na}, 0)"
+        f" FROM {Milestone._meta.db_table} m"
+        " JOIN roadmap_organization o ON o.id = m.owner_id"
+        f" LEFT JOIN {Step._meta.db_table} s ON s.milestone_id = m.id"
+        f" WHERE m.business_system IS NOT NULL AND m.id IN ({touched})"
+        " GROUP BY m.id, m.owner_id, o.parent_id, o.id, m.business_system"
+        " ON CONFLICT (milestone_id) DO UPDATE SET done = excluded.done,"
+        " in_progress = excluded.in_progress, not_applicable = excluded.not_applicable,"
+        " not_started = excluded.not_started, body_id = excluded.body_id,"
+        " prefecture_id = excluded.prefecture_id, system = excluded.system"
+    )
+
+
+def recount_all() -> None:
+    """Recount every programme milestone's steps (after a bulk load outside the service)."""
+    with connection.cursor() as cursor:
+        recount(
+            cursor,
+            f"SELECT id FROM {Milestone._meta.db_table} WHERE business_system IS NOT NULL",  # noqa: S608
+        )
+
+
+def follow_steps(cursor, user, day: date, now) -> None:
+    """Let the touched milestones' status follow their steps, with a version and history each."""
+    milestone, progress = Milestone._meta.db_table, SystemProgress._meta.db_table
+    Status = Milestone.Status
+    complete = f"p.done + p.not_applicable = {STEP_COUNT}"
+    cursor.execute(
+        f"UPDATE {milestone} SET status = CASE WHEN {complete} THEN '{Status.DONE}'"  # noqa: S608
+        f" WHEN p.not_started < {STEP_COUNT} THEN '{Status.IN_PROGRESS}'"
+        f" ELSE '{Status.PLANNED}' END,"
+        f" completed_on = CASE WHEN NOT ({complete}) THEN NULL"
+        f" WHEN {milestone}.status = '{Status.DONE}' THEN {milestone}.completed_on ELSE %s END,"
+        f" version = {milestone}.version + 1, updated_at = %s"
+        f" FROM {progress} p WHERE p.milestone_id = {milestone}.id"
+        f" AND {milestone}.id IN (SELECT milestone_id FROM {TOUCHED_TABLE})"
+        f" AND {milestone}.status <> '{Status.CANCELLED}'",
+        [day, now],
+    )
+    touched = Milestone.objects.filter(
+        pk__in=RawSQL(f"SELECT milestone_id FROM {TOUCHED_TABLE}", [])  # noqa: S608, S611
+    )
+    # The one overdue rule, set-based: a milestone its steps finished is no longer late.
+    touched.filter(overdue_since__isnull=False).exclude(Milestone.overdue_condition(day)).update(
+        overdue_since=None
+    )
+    Milestone.history.bulk_history_create(
+        list(touched), update=True, default_user=user, default_change_reason=STEPS_REASON
+    )
+
+
+def count_touched(cursor) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {TOUCHED_TABLE}")  # noqa: S608
+    return cursor.fetchone()[0]
+
+
+# The owners' grid ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_body(
+    *, body, states: dict[tuple[int, int], str], seen: dict[int, int], user
+) -> Outcome:
+    """Record an owner's grid for one body: ``states`` by (system, step), ``seen`` versions.
+
+    A system whose milestone changed after the owner opened the grid refuses the whole save.
+    """
+    milestones = {
+        m.business_system: m
+        for m in Milestone.objects.select_for_update()
+        .filter(owner=body, business_system__isnull=False)
+        .order_by("pk")
+    }
+    stored = stored_states(milestones.values())
+    cells = [
+        Cell(milestones[system].pk, number, state)
+        for (system, number), state in states.items()
+        if system in milestones and stored.get((milestones[system].pk, number)) != state
+    ]
+    for milestone in {milestones_by_pk(milestones)[c.milestone_id] for c in cells}:
+        if seen.get(milestone.business_system) != milestone.version:
+            check_version(milestone=milestone, seen_version=seen.get(milestone.business_system, 0))
+    return record_steps(cells=cells, user=user)
+
+
+def milestones_by_pk(milestones: dict) -> dict:
+    return {m.pk: m for m in milestones.values()}
+
+
+def stored_states(milestones: Iterable[Milestone]) -> dict[tuple[int, int], str]:
+    """Return the stored state of each step of ``milestones``, absent ones not started."""
+    ids = [m.pk for m in milestones]
+    stored = {(pk, n): StepState.NOT_STARTED for pk in ids for n in range(1, STEP_COUNT + 1)}
+    rows = Step.objects.filter(milestone_id__in=ids).values_list("milestone_id", "number", "state")
+    stored.update({(pk, n): state for pk, n, state in rows})
+    return stored
+
+
+def validate_state(state: str) -> str:
+    if state not in StepState.values:
+        raise ValidationError(_("Unknown step state %(state)s.") % {"state": state})
+    return state

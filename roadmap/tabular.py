@@ -1,0 +1,425 @@
+"""Read a CSV file or an Excel workbook as one table of rows that know where they came from.
+
+Every importer reads its file through ``read_table``: CSV (UTF-8, with or without a byte-order
+mark) or ``.xlsx`` (the first sheet), header on the first line or row. Each row keeps its line
+(CSV) or its sheet and row (workbook), so that a problem is reported where the user will look
+for it: ``line 4, column phrase`` or ``sheet Milestones, cell K4 (phrase)``.
+
+Cells are read as typed values and turned into what a column needs by ``Row.text``,
+``Row.date`` and ``Row.phrase``: date cells and text dates, including the Japanese eras
+(令和8年3月31日, R8.3.31), become dates; a phrase column keeps wording such as 令和8年度末 for
+roadmap.periods to resolve and writes a date cell as 2026年3月31日.
+
+Limits are checked before anything is parsed: the file's size, the number of rows, the width of
+the sheet and, for a workbook, the unpacked size of every part (a zip bomb), each of which is
+decompressed and counted once before the spreadsheet reader sees it. Password-protected
+workbooks, macro-enabled workbooks, old .xls and .xlsb files are refused with a sentence saying
+what to do instead. Workbooks are parsed by python-calamine (Rust), whose XML reader expands no
+entities.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from python_calamine import CalamineError, CalamineWorkbook
+
+from roadmap.periods import ERA_OFFSETS
+
+ZIP_MAGIC = b"PK\x03\x04"
+# Encrypted Office files and old .xls workbooks are OLE compound documents.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+MAX_PARTS = 10_000
+MAX_COLUMNS = 100
+READ_CHUNK = 1 << 20
+# Spreadsheets run cells starting with these as formulas; the CSV export protects them with '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
+_WIDE_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{2,3})\d")
+_SHEET_TARGET = re.compile(r'Target="([^"]+)"')
+_DATE_FORMS = (
+    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
+    re.compile(r"(?P<era>令和|平成|昭和)(?P<n>元|\d{1,2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
+    re.compile(r"(?P<era>[RHS])(?P<n>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<d>\d{1,2})"),
+)
+
+
+class TableError(ValueError):
+    """The file cannot be read as a table; the message says where and why."""
+
+
+class CellError(ValueError):
+    """One cell's value does not fit its column; ``place`` says where it is."""
+
+    def __init__(self, place: "Place", message: str):
+        self.place = place
+        self.message = message
+        super().__init__(f"{place}: {message}")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A line or row of the file, and optionally one of its columns, as the user sees it."""
+
+    sheet: str | None
+    row: int
+    column: int | None = None
+    name: str | None = None
+
+    def __str__(self):
+        if self.sheet is None:
+            return f"line {self.row}" + (f", column {self.name}" if self.name else "")
+        if self.column is None:
+            where = f"sheet {self.sheet}, row {self.row}"
+            return where + (f", column {self.name}" if self.name else "")
+        return f"sheet {self.sheet}, cell {column_letter(self.column)}{self.row} ({self.name})"
+
+
+@dataclass
+class Row:
+    """One non-blank line or row: its cells by position and where it is in the file."""
+
+    table: "Table"
+    number: int
+    cells: list
+
+    def place(self, name: str | None = None) -> Place:
+        column = self.table.header.index(name) if name in self.table.header else None
+        return Place(self.table.sheet, self.number, column, name)
+
+    def value(self, name: str):
+        """Return the cell under ``name`` as read (None when the column is absent or short)."""
+        if name not in self.table.header:
+            return None
+        index = self.table.header.index(name)
+        return self.cells[index] if index < len(self.cells) else None
+
+    def text(self, name: str) -> str:
+        """Return the cell under ``name`` as text, stripped; numbers without a needless .0."""
+        return cell_text(self.value(name), csv=self.table.sheet is None)
+
+    def date(self, name: str) -> date | None:
+        """Return the cell under ``name`` as a date, or None when it is empty."""
+        try:
+            return cell_date(self.value(name))
+        except ValueError as error:
+            raise CellError(self.place(name), str(error)) from None
+
+    def phrase(self, name: str) -> str:
+        """Return the cell under ``name`` as deadline wording: a date becomes 2026年3月31日."""
+        value = self.value(name)
+        if isinstance(value, date):
+            return japanese_date(cell_date(value))
+        text = self.text(name)
+        day = parse_short_date(text)
+        return japanese_date(day) if day else text
+
+
+@dataclass
+class Table:
+    """The header and the non-blank rows of a file's first sheet."""
+
+    format: str
+    sheet: str | None
+    header: list[str]
+    rows: list[Row]
+
+    def place(self, name: str | None = None) -> Place:
+        """Return the place of the header, or of one of its columns."""
+        column = self.header.index(name) if name in self.header else None
+        return Place(self.sheet, 1, column, name)
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def read_table(file) -> Table:
+    """Read the CSV file or workbook ``file`` (bytes or a binary file) within the limits."""
+    data = _read_limited(file)
+    if data.startswith(OLE_MAGIC):
+        raise TableError(_encrypted_or_old(data))
+    if data.startswith(ZIP_MAGIC):
+        return _read_workbook(data)
+    return _read_csv(data)
+
+
+def _read_limited(file) -> bytes:
+    """Return the file's bytes, refusing a file over the size limit without reading it all."""
+    limit = settings.ROADMAP_IMPORT_MAX_BYTES
+    size = getattr(file, "size", None)
+    if size is None or size <= limit:
+        data = file if isinstance(file, bytes) else file.read(limit + 1)
+        size = len(data)
+    if size > limit:
+        raise TableError(
+            f"The file is {megabytes(size)}; at most {megabytes(limit)} can be imported."
+        )
+    if not data.strip():
+        raise TableError("The file is empty.")
+    return data
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _encrypted_or_old(data: bytes) -> str:
+    if ENCRYPTION_STREAM in data:
+        return (
+            "The workbook is protected with a password. Save a copy without a password "
+            "(File, Info, Protect Workbook) and import that."
+        )
+    return "This is an Excel 97–2003 workbook (.xls). Save it as .xlsx and import that."
+
+
+def _read_csv(data: bytes) -> Table:
+    """Return the table of a UTF-8 CSV file, with line numbers as a text editor counts them."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise TableError(
+            f"line {line}: the file is not UTF-8 text (nor an .xlsx workbook)."
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    table = Table("csv", None, [], [])
+    header = None
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise TableError(f"line {line}: not valid CSV ({error}).") from None
+        if header is None:
+            header = table.header = [name.strip() for name in record]
+        elif any(value.strip() for value in record):
+            table.rows.append(Row(table, line, record))
+            _check_row_count(len(table.rows))
+    return table
+
+
+def _check_row_count(rows: int) -> None:
+    limit = settings.ROADMAP_IMPORT_MAX_ROWS
+    if rows > limit:
+        raise TableError(f"The file has more than {limit:,} rows; split it into smaller files.")
+
+
+def _read_workbook(data: bytes) -> Table:
+    """Return the table of the workbook's first sheet, after checking the package."""
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        _check_package(package)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, OSError):
+        raise TableError(_not_a_workbook()) from None
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        name = workbook.sheet_names[0]
+        cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, IndexError, ValueError) as error:
+        raise TableError(_not_a_workbook(error)) from None
+    return _table_of(name, cells)
+
+
+def _not_a_workbook(error=None) -> str:
+    message = "The file is neither UTF-8 CSV nor a readable .xlsx workbook"
+    return f"{message} ({error})." if error else f"{message}."
+
+
+def _check_package(package: zipfile.ZipFile) -> str:
+    """Refuse macros, binary workbooks and bombs; return the first sheet's part name."""
+    parts = package.infolist()
+    names = {part.filename for part in parts}
+    if len(parts) > MAX_PARTS:
+        raise TableError(_not_a_workbook())
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise TableError(
+            "The workbook contains macros (.xlsm). Save it as an Excel Workbook (.xlsx) "
+            "without macros and import that."
+        )
+    if "xl/workbook.bin" in names:
+        raise TableError("This is a binary workbook (.xlsb). Save it as .xlsx and import that.")
+    if "xl/workbook.xml" not in names:
+        raise TableError(_not_a_workbook())
+    _check_unpacked_size(package, parts)
+    sheet_part = _first_sheet_part(package)
+    _check_sheet_extent(package, sheet_part)
+    return sheet_part
+
+
+def _check_unpacked_size(package: zipfile.ZipFile, parts) -> None:
+    """Refuse a package that unpacks to more than the limit, counting what really comes out."""
+    limit = settings.ROADMAP_IMPORT_MAX_UNPACKED_BYTES
+    declared = sum(part.file_size for part in parts)
+    if declared <= limit:
+        # zipfile stops at each part's declared size and checks its CRC, so a lying header
+        # fails here rather than in the spreadsheet reader.
+        declared = sum(_unpacked_size(package, part, limit) for part in parts)
+    if declared > limit:
+        raise TableError(
+            f"The workbook unpacks to more than {megabytes(limit)}; it cannot be imported."
+        )
+
+
+def _unpacked_size(package: zipfile.ZipFile, part, limit: int) -> int:
+    size = 0
+    with package.open(part) as stream:
+        while chunk := stream.read(READ_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                break
+    return size
+
+
+def _first_sheet_part(package: zipfile.ZipFile) -> str:
+    """Return the part of the first sheet: the workbook lists sheets, its relations locate them."""
+    workbook = package.read("xl/workbook.xml").decode("utf-8", "replace")
+    first = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+    relations = package.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    for relation in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", relations):
+        if (
+            first
+            and f'Id="{first[1]}"' in relation[0]
+            and (target := _SHEET_TARGET.search(relation[0]))
+        ):
+            path = target[1].lstrip("/")
+            return path if path.startswith("xl/") else f"xl/{path}"
+    raise TableError(_not_a_workbook())
+
+
+def _check_sheet_extent(package: zipfile.ZipFile, sheet_part: str) -> None:
+    """Refuse a sheet with too many rows or columns, scanning its XML without parsing it."""
+    last_row = rows = widest = 0
+    tail = b""
+    with package.open(sheet_part) as stream:
+        while chunk := stream.read(READ_CHUNK):
+            # A tag cut at the chunk boundary is seen whole in the next round.
+            cut = chunk.rfind(b"<")
+            text, tail = tail + chunk[:cut], chunk[cut:]
+            last_row = max([last_row, *map(int, _ROW_NUMBER.findall(text))])
+            rows += len(_ROW_TAG.findall(text))
+            widest = max([widest, *(column_number(c) for c in _WIDE_CELL.findall(text))])
+        text = tail
+        last_row = max([last_row, *map(int, _ROW_NUMBER.findall(text))])
+        rows += len(_ROW_TAG.findall(text))
+    # The header row is not counted.
+    _check_row_count(max(last_row, rows) - 1)
+    if widest > MAX_COLUMNS:
+        raise TableError(
+            f"The sheet uses columns up to {column_letter(widest - 1)}; "
+            f"at most {MAX_COLUMNS} columns are read."
+        )
+
+
+def _table_of(sheet: str, cells: list[list]) -> Table:
+    """Return the table of a sheet's cells: header on row 1, blank rows left out."""
+    table = Table("xlsx", sheet, [], [])
+    if not cells or not any(_filled(value) for value in cells[0]):
+        raise TableError(f"sheet {sheet}: row 1 should hold the column names.")
+    header = [cell_text(value) for value in cells[0]]
+    while header and not header[-1]:
+        header.pop()
+    table.header = header
+    for number, values in enumerate(cells[1:], start=2):
+        if any(_filled(value) for value in values):
+            table.rows.append(Row(table, number, values))
+    return table
+
+
+def _filled(value) -> bool:
+    return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
+
+
+# Cells ----------------------------------------------------------------------------------------
+
+
+def column_letter(index: int) -> str:
+    """Return the A1-style letters of the 0-based column ``index``: 0 → A, 27 → AB."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def column_number(letters: bytes | str) -> int:
+    """Return the 1-based number of the column ``letters``: A → 1, AB → 28."""
+    number = 0
+    for char in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def cell_text(value, *, csv: bool = False) -> str:
+    """Return a cell as text: numbers without a needless .0, dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if csv and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        # The tracker's own CSV export writes such cells with ' so spreadsheets keep them text.
+        return text[1:]
+    return text
+
+
+def cell_date(value) -> date | None:
+    """Return a date cell or a text date as a date; raise ValueError saying what is expected."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    day = parse_short_date(text)
+    if day is None:
+        raise ValueError(
+            f"{text!r} is not a date: write it as a date cell, 2026-03-31, 2026/3/31, "
+            "令和8年3月31日 or R8.3.31."
+        )
+    return day
+
+
+def parse_short_date(text: str) -> date | None:
+    """Return the day a text such as 2026/3/31, 令和8年3月31日 or R8.3.31 names, else None."""
+    text = unicodedata.normalize("NFKC", text).strip().upper().replace(" ", "")
+    for form in _DATE_FORMS:
+        if m := form.fullmatch(text):
+            break
+    else:
+        return None
+    year = int(m["y"]) if "y" in form.groupindex else _era_year(m["era"], m["n"])
+    try:
+        return date(year, int(m["m"]), int(m["d"]))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a day of the calendar.") from None
+
+
+def _era_year(era: str, number: str) -> int:
+    era = ERA_LETTERS.get(era, era)
+    return ERA_OFFSETS[era] + (1 if number == "元" else int(number))
+
+
+def japanese_date(day: date) -> str:
+    """Return ``day`` the way deadline wording writes it: 2026年3月31日."""
+    return f"{day.year}年{day.month}月{day.day}日"
