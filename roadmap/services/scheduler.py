@@ -195,12 +195,15 @@ def _notice(milestone, recipient, *, as_of, stamp):
     )
 
 
-def _recipients_by_organization(organization_ids, failures) -> dict[int, list[Recipient]]:
+def _recipients_by_organization(
+    organization_ids, failures: Failures | None = None
+) -> dict[int, list[Recipient]]:
     """Return each organization's owners with an address, then its contact address.
 
     An owner whose settings break the rules (a row written around the validators) is recorded
-    in ``failures`` and left out; everyone else is served.
+    in ``failures`` (by default as queue_notifications') and left out; everyone else is served.
     """
+    failures = failures or Failures("queue_notifications")
     recipients = {}
     owners = (
         Membership.objects.filter(
