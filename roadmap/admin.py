@@ -28,6 +28,7 @@ from roadmap import (
     periods,
 )
 from roadmap.admin_forms import MilestoneAddForm, MilestoneChangeForm, ReviseDeadlineForm
+from roadmap.admin_import import MilestoneImportMixin
 from roadmap.models import (
     DeadlineRevision,
     DietSession,
@@ -241,7 +242,7 @@ CHANGE_ONLY_FIELDS = ("status_comment", "base_version")
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
     list_display = [
         "display_title",
         "owner",

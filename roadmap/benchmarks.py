@@ -24,15 +24,18 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, reset_queries, transaction
+from django.db.models import Max, Sum
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import path
 from django.utils import timezone
 
+from roadmap.imports import import_milestones
 from roadmap.models import Membership, Milestone, Notification, Step
 from roadmap.services import scheduler
-from roadmap.standardization import refresh_statistics
+from roadmap.standardization import PLAN_CODE, refresh_statistics
+from roadmap.tabular import read_table
 
 # The day the jobs run for: after the programme deadline, before the FY2030 re-plans.
 AS_OF = date(2026, 11, 30)
@@ -409,6 +412,47 @@ def bench_pages(*, requests: int) -> list[Row]:
     return rows
 
 
+# Excel -------------------------------------------------------------------------------------
+
+
+def bench_workbooks(*, runs: int) -> list[Row]:
+    """Time the whole-table workbook against the CSV, and importing it back unchanged."""
+    client = page_client()
+    workbook = fetch(client, "/milestones.xlsx")
+    export = measure(workbook, runs=runs)
+    csv = measure(fetch(client, "/milestones.csv"), runs=runs)
+    data = workbook()
+    state = Milestone.objects.aggregate(versions=Sum("version"), latest=Max("updated_at"))
+
+    def reimport():
+        result = import_milestones(data, plan_code=PLAN_CODE)
+        if result.created or result.updated:
+            raise BenchError("Importing the exported workbook back changed milestones.")
+
+    sample = measure(reimport, runs=runs)
+    if Milestone.objects.aggregate(versions=Sum("version"), latest=Max("updated_at")) != state:
+        raise BenchError("Importing the exported workbook back wrote to the milestones.")
+    reading = measure(lambda: read_table(data), runs=runs)
+    rows = len(read_table(data).rows)
+    return [
+        Row(
+            "Excel (all rows) `/milestones.xlsx`",
+            export,
+            csv,
+            "server time of the workbook ÷ the CSV of the same rows (goal: at most 3 s)",
+            f"{rows:,} rows, {len(data) / 1_000_000:.1f} MB",
+        ),
+        Row(
+            "import_milestones (that workbook, unchanged)",
+            sample,
+            reading,
+            "checking every row and writing nothing ÷ reading the workbook alone "
+            "(goal: at most 10 s)",
+            f"{rows:,} rows unchanged, nothing written",
+        ),
+    ]
+
+
 # The whole run -----------------------------------------------------------------------------
 
 
@@ -420,6 +464,7 @@ def run_all(*, runs: int = 5, requests: int = 20, as_of: date = AS_OF) -> list[R
     rows.append(bench_queue_notifications(runs=runs, as_of=as_of))
     rows.append(bench_send_digests(runs=runs, as_of=as_of))
     rows += bench_pages(requests=requests)
+    rows += bench_workbooks(runs=max(3, requests // 4))
     from roadmap.programme.bench import bench_grid_save, bench_import_steps
 
     rows.append(bench_grid_save(runs=runs))

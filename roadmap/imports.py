@@ -18,6 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 
+from roadmap.baselines import with_baseline
+from roadmap.exports import WORKBOOK_COLUMNS as EXPORTED_COLUMNS
+from roadmap.exports import field_values
 from roadmap.models import (
     DietSession,
     EventDate,
@@ -35,7 +38,7 @@ from roadmap.services.milestones import (
     set_status,
 )
 from roadmap.services.recurring import create_series, is_recurrence
-from roadmap.tabular import CellError, Place, Row, Table, TableError, read_table
+from roadmap.tabular import CellError, Place, Row, Table, TableError, cell_text, read_table
 from roadmap.validators import validate_no_control_characters
 
 security_log = logging.getLogger("roadmap.security")
@@ -59,6 +62,38 @@ TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
 # The export names the owner's code owner_code; an import takes either name.
 ALIASES = {"owner_code": "owner"}
 PHRASE_COLUMNS = {"phrase"}
+EMPTY = ("", None)
+KINDS, STATUSES = set(Milestone.Kind.values), set(Milestone.Status.values)
+# Columns of the export that an import does not change. Those the tracker derives from the
+# milestone must still hold what the tracker holds, so that an edit is refused rather than lost;
+# the others change on their own (the overdue flag, RAG, names of other records) and are ignored.
+CHECKED_COLUMNS = {
+    "id": "text",
+    "business_system": "text",
+    "window_start": "date",
+    "window_end": "date",
+    "precision": "text",
+    "soft": "text",
+    "deadline": "date",
+    "fiscal_year": "text",
+    "window": "text",
+}
+IGNORED_COLUMNS = {
+    # Read against the baseline the export chose (?baseline=): not the milestone's own.
+    "baseline_deadline",
+    "slip_days",
+    "owner_name_ja",
+    "owner_name_en",
+    "completed_on",
+    "overdue",
+    "overdue_since",
+    "rag",
+    "url",
+}
+_DERIVED = (
+    "the tracker works it out from the phrase and the kind; it is not imported (a deadline "
+    "changes only through a revision with a reason)."
+)
 # Room for 「-2025」 after a recurring commitment's ref in each year's milestone.
 MAX_SERIES_REF = RecurringCommitment._meta.get_field("ref").max_length
 _REVISE = (
@@ -94,7 +129,7 @@ class ImportResult:
 
 
 @dataclass
-class _Row:
+class CheckedRow:
     source: Row
     names: dict[str, str]
     values: dict[str, str]
@@ -118,21 +153,37 @@ class _Row:
 def import_milestones(
     file, *, plan_code: str = "priority-plan-2024", user=None, dry_run: bool = False
 ) -> ImportResult:
-    """Check every row of a CSV file, then create or update its milestones in one go."""
+    """Check every row of a CSV file or workbook, then create or update its milestones."""
+    checked = check_milestones(file, plan_code=plan_code, user=user)
+    if checked.errors:
+        raise ImportRejected(checked.errors)
+    return _plan_changes(checked.rows) if dry_run else apply_checked(checked.rows, user)
+
+
+@dataclass
+class Checked:
+    """The rows of a file checked for an import, and every problem found."""
+
+    rows: list[CheckedRow]
+    errors: list[RowError]
+
+
+def check_milestones(file, *, plan_code: str, user=None, lock: bool = False) -> Checked:
+    """Read and check every row of ``file``; with ``lock``, lock the milestones it names."""
     plan = Plan.objects.filter(code=plan_code).first()
     if plan is None:
-        raise ImportRejected([RowError(None, f"There is no plan {plan_code!r}.")])
+        return Checked([], [RowError(None, f"There is no plan {plan_code!r}.")])
     try:
         table = read_table(file)
     except TableError as error:
-        raise ImportRejected([RowError(None, str(error))]) from None
+        return Checked([], [RowError(None, str(error))])
     errors = _check_header(table)
-    if not errors:
-        rows, errors = _values(table)
-    errors = errors or _check_rows(rows, plan, user)
     if errors:
-        raise ImportRejected(errors)
-    return _plan_changes(rows) if dry_run else _apply(rows, user)
+        return Checked([], errors)
+    rows, errors = _values(table)
+    if errors:
+        return Checked(rows, errors)
+    return Checked(rows, _check_rows(rows, plan, user, lock=lock))
 
 
 def _check_header(table: Table, columns=COLUMNS, optional=OPTIONAL_COLUMNS) -> list[RowError]:
@@ -144,9 +195,14 @@ def _check_header(table: Table, columns=COLUMNS, optional=OPTIONAL_COLUMNS) -> l
         if name not in names and name not in optional
     ]
     errors += [
-        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(columns)}.")
+        RowError(
+            table.place(name or "(empty)"),
+            f"unknown column; expected {', '.join(columns)}"
+            + (" or a column of the export." if columns is COLUMNS else "."),
+        )
         for name in header
         if ALIASES.get(name, name) not in columns
+        and not (columns is COLUMNS and (name in CHECKED_COLUMNS or name in IGNORED_COLUMNS))
     ]
     errors += [
         RowError(table.place(name), "this column appears twice.")
@@ -161,7 +217,7 @@ def _names(table: Table) -> dict[str, str]:
     return {ALIASES.get(name, name): name for name in table.header}
 
 
-def _values(table: Table, columns=COLUMNS) -> tuple[list[_Row], list[RowError]]:
+def _values(table: Table, columns=COLUMNS) -> tuple[list[CheckedRow], list[RowError]]:
     """Return each row's values by column, read as each column needs them."""
     rows, errors, names = [], [], _names(table)
     for source in table.rows:
@@ -178,18 +234,19 @@ def _values(table: Table, columns=COLUMNS) -> tuple[list[_Row], list[RowError]]:
                 values[column] = read(name) if name else ""
             except CellError as error:
                 errors.append(RowError(error.place, error.message))
-        rows.append(_Row(source, names, values))
+        rows.append(CheckedRow(source, names, values))
     return rows, errors
 
 
-def _check_rows(rows: list[_Row], plan: Plan, user) -> list[RowError]:
+def _check_rows(rows: list[CheckedRow], plan: Plan, user, *, lock: bool) -> list[RowError]:
     """Return every problem of every row, looking rows up with a fixed number of queries."""
     errors = []
     initiatives = {i.number: i for i in plan.initiatives.all()}
     owners = Organization.objects.in_bulk([r.values["owner"] for r in rows], field_name="code")
-    existing = Milestone.objects.select_related("owner", "initiative").in_bulk(
-        [r.values["ref"] for r in rows], field_name="ref"
-    )
+    milestones = with_baseline(Milestone.objects.select_related("owner", "initiative"), None)
+    if lock:
+        milestones = milestones.select_for_update(of=("self",))
+    existing = milestones.in_bulk([r.values["ref"] for r in rows], field_name="ref")
     series = RecurringCommitment.objects.in_bulk([r.values["ref"] for r in rows], field_name="ref")
     sessions = DietSession.objects.for_resolver()
     events = EventDate.objects.all()
@@ -211,7 +268,7 @@ def _check_rows(rows: list[_Row], plan: Plan, user) -> list[RowError]:
     return errors + _check_ownership(rows, user)
 
 
-def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[RowError]:
+def _check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> list[RowError]:
     """Return the problems of one row; ``known_dates`` are the Diet sessions and events."""
     values, errors = row.values, []
     sessions, events = known_dates
@@ -243,15 +300,16 @@ def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[Row
         error("initiative", f"the plan {plan.code} has no initiative {values['initiative']!r}.")
     if values["owner"] and row.owner is None:
         error("owner", f"no organization has the code {values['owner']!r}.")
-    if values["kind"] and values["kind"] not in Milestone.Kind.values:
+    if values["kind"] and values["kind"] not in KINDS:
         error("kind", f"{values['kind']!r} is not one of {', '.join(Milestone.Kind.values)}.")
-    if values["status"] and values["status"] not in Milestone.Status.values:
+    if values["status"] and values["status"] not in STATUSES:
         error(
             "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
         )
     row.recurring = is_recurrence(values["phrase"])
-    try:
-        if not row.recurring:
+    if row.existing is None and not row.recurring:
+        # An existing milestone's phrase is checked against the stored one instead.
+        try:
             resolve_window(
                 values["phrase"],
                 reference=plan.decided_on,
@@ -259,8 +317,8 @@ def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[Row
                 events=events,
                 anchor=row.anchor,
             )
-    except ValidationError as problem:
-        error("phrase", " ".join(problem.messages))
+        except ValidationError as problem:
+            error("phrase", " ".join(problem.messages))
     if row.recurring and len(values["ref"]) > MAX_SERIES_REF:
         error("ref", f"a yearly commitment's ref has at most {MAX_SERIES_REF} characters.")
     if row.existing is not None:
@@ -268,12 +326,12 @@ def _check_row(row: _Row, plan: Plan, known_dates, first_line: dict) -> list[Row
     return errors
 
 
-def _row_name(row: _Row) -> str:
+def _row_name(row: CheckedRow) -> str:
     """Return how the user finds the row: line 4 of a CSV file, row 4 of a sheet."""
     return f"{'line' if row.source.table.sheet is None else 'row'} {row.line}"
 
 
-def _check_existing(row: _Row) -> list[RowError]:
+def _check_existing(row: CheckedRow) -> list[RowError]:
     """Return the problems of a row that would change what only a revision may change."""
     existing, values = row.existing, row.values
     fixed = {
@@ -295,13 +353,46 @@ def _check_existing(row: _Row) -> list[RowError]:
         errors.append(
             RowError(row.place("ref"), f"milestone {existing.ref!r} belongs to another plan.")
         )
+    return errors + _check_derived(row)
+
+
+def _check_derived(row: CheckedRow) -> list[RowError]:
+    """Return a problem for each exported column the tracker derives that the row changes."""
+    errors, values = [], field_values(row.existing)
+    for column in EXPORTED_COLUMNS:
+        kind = CHECKED_COLUMNS.get(column.name)
+        if kind is None or column.name not in row.source.table.header:
+            continue
+        stored = column.value(values)
+        if not _same(row.source, column.name, kind, stored):
+            shown = cell_text(stored) or "nothing"
+            message = f"milestone {row.existing.ref!r} has {column.name} {shown}; " + _DERIVED
+            errors.append(RowError(row.place(column.name), message))
     return errors
 
 
-def _check_ownership(rows: list[_Row], user) -> list[RowError]:
-    """Return a problem for each row whose organization ``user`` does not own."""
+def _same(source: Row, name: str, kind: str, stored) -> bool:
+    """Say whether the cell under ``name`` holds ``stored``, read as a ``kind`` cell."""
+    cell = source.value(name)
+    # A workbook's cells come back with the types they were exported with (numbers as floats).
+    if (cell == stored and type(cell) in (type(stored), float)) or (
+        cell in EMPTY and stored in EMPTY
+    ):
+        return True
+    if kind == "date":
+        try:
+            return source.date(name) == stored
+        except CellError:
+            return False
+    return source.text(name).casefold() == cell_text(stored).casefold()
+
+
+def _check_ownership(rows: list[CheckedRow], user) -> list[RowError]:
+    """Return a problem for each row that would write to an organization ``user`` does not own."""
     if user is None or user.is_superuser:
         return []
+    # A row that changes nothing writes nothing: an owner may send back a whole export.
+    rows = [row for row in rows if row.existing is None or row_changes(row)]
     owned = set(
         Membership.objects.filter(user=user, role=Membership.Role.OWNER).values_list(
             "organization_id", flat=True
@@ -321,7 +412,7 @@ def _check_ownership(rows: list[_Row], user) -> list[RowError]:
     ]
 
 
-def _changes(row: _Row) -> dict[str, str]:
+def row_changes(row: CheckedRow) -> dict[str, str]:
     """Return the fields of an existing milestone that the row changes."""
     values, existing = row.values, row.existing
     wanted = {
@@ -335,7 +426,7 @@ def _changes(row: _Row) -> dict[str, str]:
     return {name: value for name, value in wanted.items() if getattr(existing, name) != value}
 
 
-def _plan_changes(rows: list[_Row]) -> ImportResult:
+def _plan_changes(rows: list[CheckedRow]) -> ImportResult:
     """Return what an import of the checked rows would do, writing nothing."""
     result = ImportResult(dry_run=True)
     for row in rows:
@@ -344,7 +435,7 @@ def _plan_changes(rows: list[_Row]) -> ImportResult:
             (result.unchanged if row.existing_series else result.created).append(ref)
         elif row.existing is None:
             result.created.append(ref)
-        elif _changes(row):
+        elif row_changes(row):
             result.updated.append(ref)
         else:
             result.unchanged.append(ref)
@@ -352,7 +443,7 @@ def _plan_changes(rows: list[_Row]) -> ImportResult:
 
 
 @transaction.atomic
-def _apply(rows: list[_Row], user) -> ImportResult:
+def apply_checked(rows: list[CheckedRow], user) -> ImportResult:
     """Create or update the milestones of the checked rows."""
     result = ImportResult()
     for row in rows:
@@ -365,7 +456,7 @@ def _apply(rows: list[_Row], user) -> ImportResult:
         elif row.existing is None:
             _create(row, user)
             result.created.append(row.values["ref"])
-        elif changes := _changes(row):
+        elif changes := row_changes(row):
             _update(row, changes, user)
             result.updated.append(row.values["ref"])
         else:
@@ -373,7 +464,7 @@ def _apply(rows: list[_Row], user) -> ImportResult:
     return result
 
 
-def _create(row: _Row, user) -> Milestone:
+def _create(row: CheckedRow, user) -> Milestone:
     values = row.values
     return create_milestone(
         initiative=row.initiative,
@@ -390,7 +481,7 @@ def _create(row: _Row, user) -> Milestone:
     )
 
 
-def _create_series(row: _Row) -> RecurringCommitment:
+def _create_series(row: CheckedRow) -> RecurringCommitment:
     values = row.values
     return create_series(
         initiative=row.initiative,
@@ -404,7 +495,7 @@ def _create_series(row: _Row) -> RecurringCommitment:
     )
 
 
-def _update(row: _Row, changes: dict[str, str], user) -> None:
+def _update(row: CheckedRow, changes: dict[str, str], user) -> None:
     milestone = row.existing
     if changes.keys() - {"status"}:
         milestone = edit_texts(

@@ -933,6 +933,20 @@ class JobFailure(models.Model):
         return f"{self.job}: {self.item}"
 
 
+class PendingImport(models.Model):
+    """An uploaded file shown in an import preview, kept until the import is confirmed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    file_name = models.CharField(max_length=200)
+    plan_code = models.CharField(max_length=50)
+    content = models.BinaryField()
+    digest = models.CharField(max_length=64)
+
+    def __str__(self):
+        return self.file_name
+
+
 # The programme's reporting models live in their own module; importing them here registers them.
 from roadmap.programme.models import (  # noqa: E402, F401
     Designation,

@@ -25,6 +25,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from django.conf import settings
 from python_calamine import CalamineError, CalamineWorkbook
@@ -43,7 +44,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
-_WIDE_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{2,3})\d")
+# Cell references of two or more letters (AA1 onwards): rows number theirs with digits alone.
+_WIDE_CELL = re.compile(rb" r=\"([A-Z]{2,3})\d")
 _SHEET_TARGET = re.compile(r'Target="([^"]+)"')
 _DATE_FORMS = (
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
@@ -93,15 +95,12 @@ class Row:
     cells: list
 
     def place(self, name: str | None = None) -> Place:
-        column = self.table.header.index(name) if name in self.table.header else None
-        return Place(self.table.sheet, self.number, column, name)
+        return Place(self.table.sheet, self.number, self.table.positions.get(name), name)
 
     def value(self, name: str):
         """Return the cell under ``name`` as read (None when the column is absent or short)."""
-        if name not in self.table.header:
-            return None
-        index = self.table.header.index(name)
-        return self.cells[index] if index < len(self.cells) else None
+        index = self.table.positions.get(name)
+        return self.cells[index] if index is not None and index < len(self.cells) else None
 
     def text(self, name: str) -> str:
         """Return the cell under ``name`` as text, stripped; numbers without a needless .0."""
@@ -135,8 +134,15 @@ class Table:
 
     def place(self, name: str | None = None) -> Place:
         """Return the place of the header, or of one of its columns."""
-        column = self.header.index(name) if name in self.header else None
-        return Place(self.sheet, 1, column, name)
+        return Place(self.sheet, 1, self.positions.get(name), name)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Return the position of each column by name (the first, if a name repeats)."""
+        positions = {}
+        for index, name in enumerate(self.header):
+            positions.setdefault(name, index)
+        return positions
 
 
 # Reading ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboard/", pages.dashboard, name="dashboard"),
     path("milestones.ics", feeds.ics, name="ics"),
     path("milestones.csv", feeds.csv_export, name="csv"),
+    path("milestones.xlsx", feeds.xlsx_export, name="xlsx"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
     path("api/schema/", schema.openapi_view, name="api_schema"),
     path("indicators.csv", indicators.csv_indicators, name="indicators_csv"),

@@ -11,6 +11,10 @@ from roadmap.standardization import generate
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 JOBS = ("flag_overdue", "flag_overdue (flags only)", "queue_notifications", "send_digests")
+WORKBOOKS = (
+    "Excel (all rows) `/milestones.xlsx`",
+    "import_milestones (that workbook, unchanged)",
+)
 
 
 def run_small(municipalities):
@@ -33,7 +37,7 @@ def test_bench_produces_a_row_for_every_job_and_page():
         f"one body API `/api/programme/bodies/{body.first()}/`",
     ]
     programme = {"save one body's full grid (800 cells)", "import_steps, national file"}
-    expected = set(JOBS) | {benchmarks.BASELINE_PAGE[0]} | set(pages) | programme
+    expected = set(JOBS) | {benchmarks.BASELINE_PAGE[0]} | set(pages) | programme | set(WORKBOOKS)
     if not admin.site.is_registered(benchmarks.Step):
         expected.discard("admin: steps `/admin/roadmap/step/`")
     assert set(rows) == expected

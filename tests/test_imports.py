@@ -128,7 +128,7 @@ def test_missing_and_unknown_columns_are_named_on_line_one():
         "line 1, column title_ja: this column is missing from the header.",
         "line 1, column title_en: this column is missing from the header.",
         "line 1, column title: unknown column; expected ref, initiative, owner, title_ja, "
-        "title_en, phrase, kind, status, source_text, event.",
+        "title_en, phrase, kind, status, source_text, event or a column of the export.",
     ]
 
 

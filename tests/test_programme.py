@@ -420,8 +420,8 @@ def test_saving_a_full_grid_costs_the_same_queries_whatever_is_changed(
     seen = {m.business_system: m.version for m in Milestone.objects.filter(owner=programme)}
     everything = {(s, n): "done" for s in range(1, 21) for n in range(1, 41)}
     # lock, stored states, temporary tables and their load, permission, log, update, insert,
-    # recount, status, overdue, history and the savepoints around them (COPY on PostgreSQL)
-    with django_assert_max_num_queries(24):
+    # recount, status, overdue, history, the row locks and the savepoints around them
+    with django_assert_max_num_queries(25):
         outcome = report_body(body=programme, states=everything, seen=seen, user=owner)
     assert outcome.milestones == 20
 
@@ -439,3 +439,17 @@ def test_a_body_is_found_by_code_name_or_reading(client, programme, search):
 def test_csv_follows_the_search(client, programme):
     lines = client.get("/programme/bodies.csv?q=はこだて").content.decode("utf-8-sig").splitlines()
     assert [line.split(",")[1] for line in lines[1:]] == ["函館市"]
+
+
+def test_monthly_job_freezes_the_last_day_of_the_previous_month(programme):
+    from django.conf import settings
+
+    from roadmap.programme.snapshots import last_month_end
+    from roadmap.tasks import snapshot_progress_task
+
+    assert last_month_end(date(2026, 3, 1)) == date(2026, 2, 28)
+    schedule = settings.CELERY_BEAT_SCHEDULE["snapshot-progress"]
+    assert schedule["task"] == "roadmap.tasks.snapshot_progress_task"
+    expected = last_month_end(timezone.localdate()).isoformat()
+    assert snapshot_progress_task() == {"as_of": expected, "created": True}
+    assert snapshot_progress_task() == {"as_of": expected, "created": False}

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.models import Organization
@@ -201,7 +201,9 @@ def ministries(by_system: dict, language: str) -> list[Rates]:
 def designations(snapshot: ProgressSnapshot | None = None) -> dict:
     """Return the designated bodies and systems, in all and by reason, live or as of a snapshot."""
     if snapshot is None:
-        rows = Designation.objects.annotate(r=F("reason"), b=F("milestone__owner_id"))
+        # The body through the narrow counts table, not the wide milestone table.
+        body = SystemProgress.objects.filter(milestone_id=OuterRef("milestone_id"))
+        rows = Designation.objects.annotate(r=F("reason"), b=Subquery(body.values("body_id")))
     else:
         rows = counts(snapshot).filter(designation_reason__isnull=False)
         rows = rows.annotate(r=F("designation_reason"), b=F("body_id"))

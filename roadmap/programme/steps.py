@@ -56,6 +56,7 @@ def record_steps(*, cells: Iterable[Cell], user, on: date | None = None) -> Outc
         stage(cursor, cells)
         if user is not None:
             refuse_unless_editable(cursor, user)
+        lock_reported(cursor)
         changed = log_changes(cursor, user, day, now)
         if changed:
             write_steps(cursor, user, day)
@@ -85,6 +86,12 @@ def stage(cursor, cells: Iterable[Cell]) -> None:
                 copy.write_row(row)
     else:
         cursor.executemany(f"INSERT INTO {REPORT_TABLE} VALUES (%s, %s, %s)", list(rows))  # noqa: S608
+
+
+def lock_reported(cursor) -> None:
+    """Lock the reported milestones in id order, so that two reports wait rather than deadlock."""
+    reported = RawSQL(f"SELECT milestone_id FROM {REPORT_TABLE}", [])  # noqa: S608, S611
+    list(Milestone.objects.filter(pk__in=reported).order_by("pk").select_for_update().values("pk"))
 
 
 def refuse_unless_editable(cursor, user) -> None:

@@ -186,7 +186,9 @@ def check_rows(rows, context: _Context) -> list[RowError]:
     for row in rows:
         row.initiative = initiatives.get(row.values["initiative"])
         row.owner = owners.get(row.values["owner"])
-        row_errors = imports._check_row(row, context.plan, context.sessions, first_line)
+        # An edition's phrases name no events: the Diet sessions are the only dates it knows.
+        known_dates = (context.sessions, ())
+        row_errors = imports._check_row(row, context.plan, known_dates, first_line)
         row_errors += check_carriage(row, context)
         if not row_errors:
             row.entry = entry_of(row, context)
@@ -288,7 +290,10 @@ def entry_of(row, context: _Context) -> MilestoneEdition:
     """Return the unsaved entry of a checked row: its wording and window in the new edition."""
     values = row.values
     window = resolve_window(
-        values["phrase"], reference=context.plan.decided_on, diet_sessions=context.sessions
+        values["phrase"],
+        reference=context.plan.decided_on,
+        diet_sessions=context.sessions,
+        events=(),
     )
     # An empty cell keeps a carried milestone's English title, and the previous edition's
     # verbatim wording: a file need not repeat them.

@@ -7,8 +7,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Count, Max, Sum
-from django.http import JsonResponse, StreamingHttpResponse
-from django.urls import reverse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
@@ -25,6 +24,7 @@ from icalendar import (
 )
 
 from roadmap import baselines
+from roadmap.exports import MILESTONE_COLUMNS, absolute_url, export_rows, milestones_workbook
 from roadmap.filters import filter_milestones, paginate, positive_integer
 from roadmap.models import Milestone
 from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
@@ -41,20 +41,6 @@ TRANSPARENT = vText("TRANSPARENT")
 # Part of every feed's ETag: raise it when what a feed or export shows changes, so that
 # clients holding the old rendering fetch the new one.
 RENDERING = 2
-
-
-def absolute_url(milestone):
-    """Return the milestone's page at the site's public address."""
-    # Reversing once and filling in the number keeps tens of thousands of rows cheap.
-    return milestone_url_template(settings.SITE_URL).replace(PK_PLACEHOLDER, str(milestone.pk))
-
-
-PK_PLACEHOLDER = "987654321"
-
-
-@lru_cache(maxsize=4)
-def milestone_url_template(site_url):
-    return f"{site_url}{reverse('roadmap:milestone', args=[int(PK_PLACEHOLDER)])}"
 
 
 def export_etag(queryset):
@@ -191,33 +177,6 @@ def event_description(milestone, url):
 
 # CSV -----------------------------------------------------------------------------------------
 
-CSV_COLUMNS = (
-    ("id", lambda m: m.pk),
-    ("ref", lambda m: m.ref),
-    ("title_ja", lambda m: m.title_ja),
-    ("title_en", lambda m: m.title_en),
-    ("owner_code", lambda m: m.owner.code),
-    ("owner_name_ja", lambda m: m.owner.name_ja),
-    ("owner_name_en", lambda m: m.owner.name_en),
-    ("initiative", lambda m: m.initiative.number),
-    ("kind", lambda m: m.kind),
-    ("business_system", lambda m: m.business_system),
-    ("phrase", lambda m: m.phrase),
-    ("window_start", lambda m: m.window_start),
-    ("window_end", lambda m: m.window_end),
-    ("precision", lambda m: m.precision),
-    ("soft", lambda m: m.soft),
-    ("deadline", lambda m: m.deadline),
-    ("baseline_deadline", lambda m: m.baseline_on),
-    ("slip_days", baselines.slip_days),
-    ("status", lambda m: m.status),
-    ("completed_on", lambda m: m.completed_on),
-    ("overdue", lambda m: m.is_overdue),
-    ("overdue_since", lambda m: m.overdue_since),
-    ("rag", lambda m: m.rag),
-    ("url", absolute_url),
-)
-
 
 class Echo:
     """A file-like object that hands back what is written, for csv.writer to stream."""
@@ -255,9 +214,37 @@ def csv_response(queryset):
 def csv_rows(queryset):
     """Yield the byte-order mark, the header line, then one line per milestone."""
     writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])
-    for milestone in queryset.iterator(chunk_size=CHUNK):
-        yield writer.writerow([neutralised(value(milestone)) for _, value in CSV_COLUMNS])
+    yield "\ufeff" + writer.writerow([column.name for column in MILESTONE_COLUMNS])
+    for values in export_rows(queryset):
+        yield writer.writerow([neutralised(value) for value in values])
+
+
+# Excel -------------------------------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What the second sheet lists as the filters: every parameter but the reading language.
+NOT_FILTERS = {"lang"}
+
+
+@reading_view(text_answer)
+def xlsx_export(request):
+    """Answer the filtered milestones as an .xlsx workbook with typed cells."""
+    filterset = filter_milestones(
+        request, read_against_baseline(request, milestones()), allowed=baselines.ALLOWED
+    )
+    filters = [
+        (k, v) for k, values in sorted(request.GET.lists()) if k not in NOT_FILTERS for v in values
+    ]
+    source = f"{settings.SITE_URL}{request.get_full_path()}"
+
+    def render(queryset):
+        response = HttpResponse(
+            milestones_workbook(queryset, filters=filters, source=source), content_type=XLSX_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="milestones.xlsx"'
+        return response
+
+    return unless_unchanged(request, filterset.qs, render)
 
 
 # JSON API ------------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from roadmap.editions import ChangeClass, changes_between, counts
+from roadmap.exports import PK_PLACEHOLDER, milestone_url_template
 from roadmap.filters import BadQuery, PageNotFound, check_query_string, shorten
 from roadmap.models import Initiative, Plan
-from roadmap.views.feeds import PK_PLACEHOLDER, milestone_url_template, neutralised
+from roadmap.views.feeds import neutralised
 from roadmap.views.reading import (
     html_answer,
     json_answer,
