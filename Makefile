@@ -34,10 +34,15 @@ lint: install
 # Benchmarks at full size on a PostgreSQL database of their own, created, migrated and filled
 # with the standardization programme (1,788 bodies, 34,914 milestones, 1.4 million steps) on the
 # first run; the table goes to docs/benchmarks.md.
+# `make bench SCALE=10` also fills a second database with ten copies of the programme
+# (349,140 milestones, 14 million steps), runs the same bench there and reports how each row grew.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+SCALE ?= 1
+BENCH_SCALED_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench$(SCALE)
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} \
-	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md
+	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md \
+	--scale $(SCALE) --scaled-database-url $(BENCH_SCALED_DATABASE_URL)
 
 # Locust against gunicorn on PostgreSQL at full programme size for LOAD_MINUTES minutes (the
 # database is created and filled on the first run); the report goes to docs/load.md.

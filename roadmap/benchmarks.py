@@ -8,11 +8,15 @@ are recorded once per row, in a warm-up run that does the same work as the timed
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import platform
+import socket
 import statistics
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -91,6 +95,8 @@ class Row:
     baseline: Sample
     compares: str
     note: str = ""
+    # Mails per second, for the mail rows.
+    rate: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -279,7 +285,7 @@ def bench_queue_notifications(*, runs: int, as_of: date = AS_OF) -> Row:
     )
 
 
-def bench_send_digests(*, runs: int, as_of: date = AS_OF) -> Row:
+def bench_send_digests(*, runs: int, as_of: date = AS_OF) -> list[Row]:
     """Compare send_digests with sending as many prepared messages; report mails per second."""
     from roadmap.services.digests import send_digests
 
@@ -315,15 +321,98 @@ def bench_send_digests(*, runs: int, as_of: date = AS_OF) -> Row:
     same_work(sent, "send_digests")
     if sent["job"] != recipients:
         raise BenchError(f"send_digests sent {sent['job']} mails for {recipients} recipients.")
+    rate = sent["job"] / job_sample.median if job_sample.median else 0
+    rows = [
+        Row(
+            "send_digests",
+            job_sample,
+            mail_sample,
+            "send_digests ÷ sending as many ready-made messages (locmem backend)",
+            f"{sent['job']:,} mails, {rate:,.0f} mails/s",
+            rate=rate,
+        )
+    ]
+    rows.append(bench_send_digests_over_smtp(runs=runs, as_of=as_of, reset=reset))
     Notification.objects.all().delete()
+    return rows
+
+
+def bench_send_digests_over_smtp(*, runs: int, as_of: date, reset) -> Row:
+    """Compare send_digests with as many ready-made messages, both to a loopback SMTP server."""
+    from roadmap.services.digests import send_digests
+
+    with loopback_smtp() as (server, port):
+        smtp = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": port,
+            "EMAIL_USE_TLS": False,
+            "EMAIL_USE_SSL": False,
+            "EMAIL_TIMEOUT": 30,
+        }
+        sent = {}
+
+        def job():
+            before = server.accepted
+            send_digests(as_of=as_of, now=timezone.now())
+            sent["job"] = server.accepted - before
+
+        def limit():
+            before = server.accepted
+            prepared = [
+                EmailMessage("subject", "body\n" * 40, to=[f"r{i}@example.jp"])
+                for i in range(sent["job"])
+            ]
+            with get_connection() as connection:
+                connection.send_messages(prepared)
+            sent["sql"] = server.accepted - before
+
+        with override_settings(**smtp):
+            job_sample = measure(job, runs=runs, reset=reset)
+            mail_sample = measure(limit, runs=runs, reset=reset)
+    same_work(sent, "send_digests over SMTP")
     rate = sent["job"] / job_sample.median if job_sample.median else 0
     return Row(
-        "send_digests",
+        "send_digests (loopback SMTP)",
         job_sample,
         mail_sample,
-        "send_digests ÷ sending as many ready-made messages (locmem backend)",
+        "send_digests ÷ sending as many ready-made messages over one SMTP connection",
         f"{sent['job']:,} mails, {rate:,.0f} mails/s",
+        rate=rate,
     )
+
+
+class CountingHandler:
+    """An SMTP server's handler that accepts every message and counts them."""
+
+    def __init__(self):
+        self.accepted = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.accepted += 1
+        return "250 2.0.0 Message accepted for delivery"
+
+
+@contextmanager
+def loopback_smtp():
+    """Run an SMTP server on a free loopback port (in a thread); yield its handler and port."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # The server logs every SMTP command at INFO: that would be timed with the mails.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+        server_log.setLevel(level)
 
 
 # Pages -------------------------------------------------------------------------------------
@@ -351,6 +440,27 @@ def fetch(client: Client, path: str) -> Callable[[], None]:
         return b"".join(response.streaming_content) if response.streaming else response.content
 
     return get
+
+
+def first_byte(client: Client, path: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Return a function that requests ``path`` and reads the first piece of the answer, and
+    one that reads the rest (untimed: the test client closes a response when it is read)."""
+    pending = []
+
+    def get():
+        response = client.get(path, secure=True)
+        if response.status_code != 200 or not response.streaming:
+            raise BenchError(f"{path} answered {response.status_code}, not a stream.")
+        stream = iter(response.streaming_content)
+        next(stream)
+        pending.append(stream)
+
+    def drain():
+        while pending:
+            for _ in pending.pop():
+                pass
+
+    return get, drain
 
 
 def trivial_request(request):
@@ -409,6 +519,18 @@ def bench_pages(*, requests: int) -> list[Row]:
                     "server time per request ÷ a trivial request (middleware + SELECT 1)",
                 )
             )
+            if path in EXPORTS:
+                get, drain = first_byte(client, path)
+                first = measure(get, runs=requests, reset=drain)
+                drain()
+                rows.append(
+                    Row(
+                        f"{name}, first byte `{path}`",
+                        first,
+                        baseline,
+                        "time to the first piece of the stream ÷ a trivial request",
+                    )
+                )
     return rows
 
 
@@ -462,7 +584,7 @@ def run_all(*, runs: int = 5, requests: int = 20, as_of: date = AS_OF) -> list[R
     rows = bench_flag_overdue(runs=runs, as_of=as_of)
     scheduler.flag_overdue(as_of=as_of)
     rows.append(bench_queue_notifications(runs=runs, as_of=as_of))
-    rows.append(bench_send_digests(runs=runs, as_of=as_of))
+    rows += bench_send_digests(runs=runs, as_of=as_of)
     rows += bench_pages(requests=requests)
     rows += bench_workbooks(runs=max(3, requests // 4))
     from roadmap.programme.bench import bench_grid_save, bench_import_steps
@@ -481,6 +603,9 @@ def machine() -> dict[str, str]:
         "database": database_version(),
         "Python": platform.python_version(),
         "Django": django.get_version(),
+        "load average when written (1, 5, 15 min)": ", ".join(
+            f"{value:.1f}" for value in os.getloadavg()
+        ),
     }
 
 
@@ -536,7 +661,157 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def report(rows: list[Row], *, runs: int, requests: int, as_of: date = AS_OF) -> str:
+# Budgets ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A limit one row must keep: on its ratio, its median time or its mails per second."""
+
+    measured: str
+    row: str
+    kind: str  # "ratio" (at most), "median" (seconds, at most) or "rate" (mails/s, at least)
+    limit: float
+
+    def find(self, rows: list[Row]) -> Row | None:
+        return next(
+            (r for r in rows if r.name == self.row or r.name.startswith(f"{self.row} `")), None
+        )
+
+    def check(self, row: Row) -> tuple[str, str, bool]:
+        """Return the measured value, the budget and whether it was kept, as text."""
+        if self.kind == "ratio":
+            return f"{row.ratio:.2f}×", f"≤ {self.limit:.1f}×", row.ratio <= self.limit
+        if self.kind == "rate":
+            rate = row.rate or 0.0
+            return f"{rate:,.0f} mails/s", f"≥ {self.limit:,.0f} mails/s", rate >= self.limit
+        median = row.sample.median
+        return ms(median), f"≤ {ms(self.limit)}", median <= self.limit
+
+
+BUDGETS = (
+    Budget("flag_overdue ÷ hand-written UPDATE + history INSERT", "flag_overdue", "ratio", 1.0),
+    Budget(
+        "queue_notifications ÷ INSERT … SELECT … ON CONFLICT", "queue_notifications", "ratio", 1.5
+    ),
+    Budget("send_digests, mails per second (locmem)", "send_digests", "rate", 1000),
+    Budget("send_digests ÷ ready-made messages (locmem)", "send_digests", "ratio", 5.0),
+    Budget("dashboard `/dashboard/` median", "dashboard", "median", 0.100),
+    Budget("CSV of all milestones", "CSV (all rows)", "median", 1.0),
+    Budget("CSV, first byte", "CSV (all rows), first byte", "median", 0.200),
+    Budget("iCal of all milestones", "iCal (all rows)", "median", 2.0),
+    Budget("iCal, first byte", "iCal (all rows), first byte", "median", 0.200),
+    Budget("timeline `/` median", "timeline", "median", 0.100),
+    Budget("API first page median", "API (first page)", "median", 0.100),
+    Budget("one milestone page median", "one milestone", "median", 0.100),
+)
+
+
+def budget_table(rows: list[Row]) -> list[str]:
+    """Return the budgets as a Markdown table with pass or fail beside each."""
+    lines = ["| budget | measured | limit | result |", "|---|--:|--:|---|"]
+    for budget in BUDGETS:
+        row = budget.find(rows)
+        if row is None:
+            continue
+        measured, limit, kept = budget.check(row)
+        lines.append(
+            f"| {budget.measured} | {measured} | {limit} | {'pass' if kept else 'FAIL'} |"
+        )
+    return lines
+
+
+# Growth ----------------------------------------------------------------------------------------
+
+# Rows whose work grows with the data (whole-table jobs and exports): linear is the expectation.
+GROWING = (
+    "flag_overdue",
+    "queue_notifications",
+    "send_digests",
+    "CSV (all rows) `",
+    "iCal (all rows) `",
+)
+# Allowed excess over linear (jobs) or constant (pages) at the larger scale.
+GROWTH_SLACK = 1.2
+
+
+def row_key(name: str) -> str:
+    """Return the row's name without its address: the one-milestone page's number differs."""
+    return name.split(" `", 1)[0]
+
+
+def summary(rows: list[Row]) -> list[dict]:
+    """Return what the growth table needs of each row, as JSON-ready values."""
+    return [
+        {"name": row.name, "median": row.sample.median, "queries": row.sample.queries}
+        for row in rows
+    ]
+
+
+def write_summary(rows: list[Row], path: Path) -> None:
+    path.write_text(json.dumps(summary(rows)), encoding="utf-8")
+
+
+def growth_table(rows: list[Row], scaled: list[dict], *, scale: int) -> list[str]:
+    """Return each row at 1× and at ``scale``×, their ratio, and whether it grew as it should."""
+    larger = {row_key(item["name"]): item for item in scaled}
+    lines = [
+        f"| measured | 1× median | {scale}× median | {scale}× ÷ 1× | expected | result |",
+        "|---|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        item = larger.get(row_key(row.name))
+        if item is None or not row.sample.median:
+            continue
+        growth = item["median"] / row.sample.median
+        grows = row.name.startswith(GROWING) and "first byte" not in row.name
+        limit = GROWTH_SLACK * (scale if grows else 1)
+        expected = f"≤ {limit:.1f}× ({'linear' if grows else 'constant'})"
+        result = "pass" if growth <= limit else "FAIL"
+        lines.append(
+            f"| {row.name} | {ms(row.sample.median)} | {ms(item['median'])} | {growth:.2f}× "
+            f"| {expected} | {result} |"
+        )
+    return lines
+
+
+# Why a row may grow more than it should at a larger scale, and what would keep it in bounds.
+EXPLANATIONS = {
+    "admin: steps": "the admin's step list counts every step (COUNT(*) over the whole table) "
+    "to page it: an estimate from the planner's statistics (pg_class.reltuples) for the "
+    "unfiltered list, or partitioning the steps by programme, would keep it flat.",
+    "admin: milestones": "the admin's milestone list reads its filters' choices and a page; "
+    "what grows is read per request from the whole table.",
+    "timeline": "the first page is read off the (deadline, ref) index, but the fiscal-year "
+    "axis and the filter suggestions read from the whole table.",
+}
+
+
+def growth_explanations(rows: list[Row], scaled: list[dict], *, scale: int) -> list[str]:
+    """Return why each row that grew more than it should did, where known."""
+    failing = [
+        line.split(" | ")[0].lstrip("| ")
+        for line in growth_table(rows, scaled, scale=scale)[2:]
+        if line.endswith("FAIL |")
+    ]
+    explained = []
+    for name in failing:
+        key = row_key(name)
+        reason = EXPLANATIONS.get(key, "no explanation recorded for this row yet.")
+        explained.append(f"{key}: {reason}")
+    return explained or ["Every row grew within its bound."]
+
+
+def report(
+    rows: list[Row],
+    *,
+    runs: int,
+    requests: int,
+    as_of: date = AS_OF,
+    scaled: list[dict] | None = None,
+    scale: int = 1,
+    load: str = "",
+) -> str:
     """Return the Markdown report of a bench run with the machine's description."""
     size = data_size()
     lines = [
@@ -554,9 +829,32 @@ def report(rows: list[Row], *, runs: int, requests: int, as_of: date = AS_OF) ->
         "",
         *table(rows),
         "",
+        "## Budgets",
+        "",
+        "Each budget is checked against the row above it names; times are server medians.",
+        "",
+        *budget_table(rows),
+        "",
+    ]
+    if scaled:
+        lines += [
+            f"## Growth: 1× and {scale}×",
+            "",
+            f"The same bench on a second database holding {scale} copies of the programme "
+            f"({scale * size['milestones']:,} milestones, about {scale * size['steps']:,} steps). "
+            f"Jobs and whole-table exports should grow at most {GROWTH_SLACK}× linearly, pages "
+            f"stay within {GROWTH_SLACK}× of constant.",
+            "",
+            *growth_table(rows, scaled, scale=scale),
+            "",
+            *[f"- {line}" for line in growth_explanations(rows, scaled, scale=scale)],
+            "",
+        ]
+    lines += [
         "## Machine",
         "",
         *[f"- {name}: {value}" for name, value in machine().items()],
+        *([f"- load average when the run started (1, 5, 15 min): {load}"] if load else []),
         "",
     ]
     return "\n".join(lines)

@@ -58,12 +58,18 @@ def area_number():
 
 def by_area(milestones):
     """Return one summary per top-level initiative, with its title, in plan order."""
-    rows = list(
-        milestones.annotate(area=area_number())
-        .values("initiative__plan_id", "area")
-        .annotate(**status_counts())
-        .order_by()
+    return with_area_titles(
+        list(
+            milestones.annotate(area=area_number())
+            .values("initiative__plan_id", "area")
+            .annotate(**status_counts())
+            .order_by()
+        )
     )
+
+
+def with_area_titles(rows):
+    """Give each area row its top-level initiative (for the title) and sort them in plan order."""
     wanted = {row["area"] for row in rows}
     titles = {
         (i.plan_id, i.number): i
@@ -140,7 +146,13 @@ def body_progress(milestones, group):
 
 def progress_by_prefecture(milestones):
     """Return body progress per prefecture (a municipality counts under its prefecture)."""
-    rows = body_progress(milestones, Coalesce(F("owner__parent_id"), F("owner_id")))
+    return with_prefectures(
+        body_progress(milestones, Coalesce(F("owner__parent_id"), F("owner_id")))
+    )
+
+
+def with_prefectures(rows):
+    """Give each progress row its prefecture and sort them by the prefecture's code."""
     prefectures = Organization.objects.in_bulk([row.key for row in rows])
     for row in rows:
         row.organization = prefectures.get(row.key)
@@ -149,7 +161,11 @@ def progress_by_prefecture(milestones):
 
 def progress_by_system(milestones):
     """Return body progress per standard business system (1–20)."""
-    rows = body_progress(milestones, F("business_system"))
+    return with_systems(body_progress(milestones, F("business_system")))
+
+
+def with_systems(rows):
+    """Give each progress row its standard business system."""
     for row in rows:
         row.system = SYSTEMS_BY_NUMBER.get(row.key)
     return rows

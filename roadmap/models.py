@@ -947,6 +947,39 @@ class PendingImport(models.Model):
         return self.file_name
 
 
+class DashboardState(models.Model):
+    """How often what the dashboard counts has changed, and at which change it was counted.
+
+    Database triggers (migration 0011) add one to ``changes`` whenever a statement writes
+    milestones, deadline revisions, organizations or initiatives; ``counted`` is the value of
+    ``changes`` the stored tallies were counted at. One row.
+    """
+
+    changes = models.BigIntegerField(default=0)
+    counted = models.BigIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.changes} changes, counted at {self.counted}"
+
+
+class DashboardTally(models.Model):
+    """One stored row of the unfiltered dashboard: an area, an owner, a prefecture or a system."""
+
+    section = models.CharField(max_length=10)
+    position = models.PositiveIntegerField()
+    figures = models.JSONField()
+
+    class Meta:
+        ordering = ["section", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "position"], name="unique_dashboard_tally")
+        ]
+
+    def __str__(self):
+        return f"{self.section} {self.position}"
+
+
 # The programme's reporting models live in their own module; importing them here registers them.
 from roadmap.programme.models import (  # noqa: E402, F401
     Designation,

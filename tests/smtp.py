@@ -39,6 +39,8 @@ class ScriptedHandler:
         self.refusals: list[str] = []
         self.always: str | None = None
         self.delay = 0.0
+        # The client end of each connection a message came over.
+        self.connections: set = set()
 
     def answer_temporarily_failing(self, times, reply="451 4.3.0 Try again later"):
         """Answer the next ``times`` messages with a 4xx reply, then accept."""
@@ -50,6 +52,7 @@ class ScriptedHandler:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            self.connections.add(session.peer)
             reply = self.always or (self.refusals.pop(0) if self.refusals else None)
             if reply is not None:
                 self.refused += 1

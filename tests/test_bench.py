@@ -10,7 +10,13 @@ from roadmap.standardization import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-JOBS = ("flag_overdue", "flag_overdue (flags only)", "queue_notifications", "send_digests")
+JOBS = (
+    "flag_overdue",
+    "flag_overdue (flags only)",
+    "queue_notifications",
+    "send_digests",
+    "send_digests (loopback SMTP)",
+)
 WORKBOOKS = (
     "Excel (all rows) `/milestones.xlsx`",
     "import_milestones (that workbook, unchanged)",
@@ -25,6 +31,9 @@ def run_small(municipalities):
 def test_bench_produces_a_row_for_every_job_and_page():
     rows = run_small(2)
     pages = [f"{name} `{path}`" for name, path in benchmarks.PAGES]
+    pages += [
+        f"{name}, first byte `{path}`" for name, path in benchmarks.PAGES if "all rows" in name
+    ]
     sample = Milestone.objects.filter(revisions__isnull=False).order_by("pk").first()
     pages += [
         f"one milestone `/milestones/{sample.pk}/`",
@@ -63,7 +72,7 @@ def test_query_counts_of_jobs_and_pages_do_not_grow_with_the_data():
     small = run_small(2)
     large = run_small(6)
     assert Milestone.objects.count() > 2 * 42
-    flat = [name for name in small if name != "send_digests"]
+    flat = [name for name in small if not name.startswith("send_digests")]
     assert {n: large[n].sample.queries for n in flat} == {n: small[n].sample.queries for n in flat}
 
 
@@ -72,15 +81,67 @@ def test_send_digests_queries_per_mail_do_not_grow_with_the_data():
         mails = int(row.note.split(" mails")[0].replace(",", ""))
         return row.sample.queries / mails
 
-    small = run_small(2)["send_digests"]
-    large = run_small(6)["send_digests"]
-    assert queries_per_mail(large) <= queries_per_mail(small)
+    small, large = run_small(2), run_small(6)
+    for name in ("send_digests", "send_digests (loopback SMTP)"):
+        assert queries_per_mail(large[name]) <= queries_per_mail(small[name])
 
 
 def test_report_describes_the_machine_and_every_row(tmp_path):
     out = tmp_path / "benchmarks.md"
     call_command("bench", "--small", "--runs=1", "--requests=1", f"--output={out}")
     text = out.read_text(encoding="utf-8")
-    for heading in ("| measured |", "flag_overdue", "send_digests", "/dashboard/", "- CPU:"):
+    for heading in (
+        "| measured |",
+        "flag_overdue",
+        "send_digests",
+        "/dashboard/",
+        "## Budgets",
+        "| dashboard `/dashboard/` median |",
+        "- CPU:",
+    ):
         assert heading in text
     assert "- Django: 5.2" in text
+
+
+def fixed_row(name, seconds, *, baseline=0.1, rate=None):
+    sample = benchmarks.Sample([seconds], 3)
+    return benchmarks.Row(name, sample, benchmarks.Sample([baseline], 1), "", rate=rate)
+
+
+def test_budgets_say_pass_or_fail_beside_each_measured_row():
+    rows = [
+        fixed_row("queue_notifications", 0.2, baseline=0.1),
+        fixed_row("send_digests", 1.0, baseline=0.5, rate=1500),
+        fixed_row("dashboard `/dashboard/`", 0.150),
+        fixed_row("iCal (all rows), first byte `/milestones.ics`", 0.050),
+    ]
+    lines = benchmarks.budget_table(rows)
+    assert (
+        "| queue_notifications ÷ INSERT … SELECT … ON CONFLICT | 2.00× | ≤ 1.5× | FAIL |" in lines
+    )
+    assert (
+        "| send_digests, mails per second (locmem) | 1,500 mails/s | ≥ 1,000 mails/s | pass |"
+        in (lines)
+    )
+    assert "| dashboard `/dashboard/` median | 150.0 ms | ≤ 100.0 ms | FAIL |" in lines
+    assert "| iCal, first byte | 50.0 ms | ≤ 200.0 ms | pass |" in lines
+    # Budgets whose rows were not measured are left out rather than guessed.
+    assert not any(line.startswith("| CSV of all milestones") for line in lines)
+
+
+def test_growth_expects_jobs_to_grow_linearly_and_pages_to_stay_flat():
+    rows = [
+        fixed_row("flag_overdue", 0.1),
+        fixed_row("timeline `/`", 0.05),
+        fixed_row("one milestone `/milestones/7/`", 0.01),
+    ]
+    scaled = [
+        {"name": "flag_overdue", "median": 1.1, "queries": 5},
+        {"name": "timeline `/`", "median": 0.075, "queries": 5},
+        {"name": "one milestone `/milestones/9/`", "median": 0.011, "queries": 6},
+    ]
+    lines = benchmarks.growth_table(rows, scaled, scale=10)
+    assert lines[2].endswith("| 11.00× | ≤ 12.0× (linear) | pass |")
+    assert lines[3].endswith("| 1.50× | ≤ 1.2× (constant) | FAIL |")
+    assert lines[4].endswith("| 1.10× | ≤ 1.2× (constant) | pass |")
+    assert benchmarks.growth_explanations(rows, scaled, scale=10)[0].startswith("timeline: ")

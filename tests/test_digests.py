@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     UserPreferenceFactory,
 )
+from tests.smtp import loopback_smtp_server, mail_through
 
 pytestmark = pytest.mark.django_db
 
@@ -332,10 +333,42 @@ def test_sending_costs_the_same_queries_whatever_the_number_of_notices(
         for _ in range(per_recipient):
             notice(user=user)
     # Skip opted-out, list recipients, (PostgreSQL) lock and unlock the run's key; per batch:
-    # savepoint, claim, release, read the claimed; per recipient: mark sent.
+    # savepoint, claim, release, read the claimed, mark the sent.
     run_key = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(2 + run_key + 4 + 3 * 1):
+    with django_assert_num_queries(2 + run_key + 4 + 1):
         assert send()["notifications"] == 3 * per_recipient
+
+
+def test_sent_digests_are_marked_by_one_statement_per_group(django_assert_num_queries):
+    recipients = 2 * digests.MARK_EVERY + 5
+    for index in range(recipients):
+        notice(user=UserFactory(email=f"owner{index}@example.go.jp"))
+    run_key = 2 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(2 + run_key + 4 + 3):
+        assert send()["mails"] == recipients
+    assert states() == ["sent"] * recipients
+
+
+@pytest.fixture
+def smtp_handler(settings):
+    with loopback_smtp_server() as server:
+        yield mail_through(settings, server)
+
+
+def test_a_batch_of_digests_goes_out_over_one_connection_to_the_mail_server(smtp_handler):
+    three_recipients()
+    assert send()["mails"] == 3
+    assert sorted(smtp_handler.recipients()) == [f"owner{i}@example.go.jp" for i in range(3)]
+    assert len(smtp_handler.connections) == 1
+
+
+def test_a_refused_digest_does_not_stop_the_others_on_the_same_connection(smtp_handler):
+    three_recipients()
+    smtp_handler.answer_temporarily_failing(1)
+    result = send()
+    assert (result["mails"], result["deferred"]) == (2, 1)
+    assert len(smtp_handler.recipients()) == 2
+    assert states() == ["pending", "sent", "sent"]
 
 
 def test_the_morning_job_queues_and_sends_in_one_go():

@@ -2,9 +2,13 @@
 
 The notices of a batch of recipients are claimed at once: one statement locks them with
 ``SELECT … FOR UPDATE SKIP LOCKED`` and stamps them with the run's key, so two workers never
-mail the same notice. Each recipient's digest is then mailed and its notices marked sent,
-deferred or failed by a statement of their own, which also clears the claim: a worker that dies
-mid-batch has marked every digest it sent but the one in flight. On PostgreSQL the run holds a
+mail the same notice, and one query reads them all. The batch's digests are rendered from
+templates compiled once per run and mailed over one connection to the mail server; the notices
+of the digests the server took are marked sent, clearing the claim, by one statement per
+``MARK_EVERY`` digests, and at once when the run stops on an exception. A digest the server
+refuses is marked deferred or failed on its own and the others go on. A worker killed outright
+mid-batch mails at most the digests sent since its last marking statement again.
+On PostgreSQL the run holds a
 session advisory lock on its key, which the server drops with a dead worker's connection, so its
 unsent notices can be claimed at once; elsewhere, and for a run that hangs, the claim expires.
 Temporary failures are retried with exponential backoff, a bounded number of times; permanent
@@ -24,12 +28,14 @@ from django.db import connection as database
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
-from django.template.loader import render_to_string
+from django.template.backends.django import Template
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from roadmap import periods
+from roadmap.exports import absolute_url
 from roadmap.models import Notification, UserPreference
 from roadmap.services.isolation import Failures
 from roadmap.workdays import is_working_day
@@ -42,6 +48,10 @@ CLAIM_EXPIRES = timedelta(minutes=15)
 # A run stops mailing under a claim long before it expires, so no other run can take it over
 # while it is still in use; the recipients not reached are claimed afresh.
 CLAIM_USE_FOR = CLAIM_EXPIRES / 3
+# Digests the mail server has taken are marked sent by one statement per this many: a worker
+# killed outright (SIGKILL, power loss) mails at most these again; one stopped by an exception
+# marks everything it sent before it stops.
+MARK_EVERY = 20
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
@@ -72,21 +82,48 @@ def send_digests(*, as_of: date | None = None, now: datetime | None = None) -> d
     as_of = as_of or timezone.localdate(now)
     counts = dict.fromkeys(("mails", "notifications", "failed", "deferred", "held"), 0)
     _skip_for_users_without_digests(now)
-    connection = get_connection()
     due = []
     for recipient, waiting in _recipients(now):
         if recipient.working_days_only and not is_working_day(as_of):
             counts["held"] += waiting
         else:
             due.append(recipient)
-    with _run_key() as key:
+    if not due:
+        return counts
+    run = Run(as_of=as_of, now=now, templates=DigestTemplates.load(), counts=counts)
+    with _run_key() as run.key:
         while due:
             batch, due = due[:CLAIM_BATCH], due[CLAIM_BATCH:]
-            due = (
-                _send_batch(batch, key, as_of=as_of, now=now, connection=connection, counts=counts)
-                + due
-            )
+            due = _send_batch(batch, run) + due
     return counts
+
+
+@dataclass(frozen=True)
+class DigestTemplates:
+    """The digest's three templates, compiled once for a whole run."""
+
+    subject: Template
+    text: Template
+    html: Template
+
+    @classmethod
+    def load(cls) -> "DigestTemplates":
+        return cls(
+            get_template("roadmap/email/digest_subject.txt"),
+            get_template("roadmap/email/digest.txt"),
+            get_template("roadmap/email/digest.html"),
+        )
+
+
+@dataclass
+class Run:
+    """What a digest run knows while it mails its batches."""
+
+    as_of: date
+    now: datetime
+    templates: DigestTemplates
+    counts: dict
+    key: int = 0
 
 
 @contextmanager
@@ -165,34 +202,54 @@ def _recipient(row) -> Recipient:
     )
 
 
-def _send_batch(recipients, key, *, as_of, now, connection, counts) -> list[Recipient]:
-    """Claim the recipients' notices and mail each a digest; return those not reached."""
+def _send_batch(recipients, run) -> list[Recipient]:
+    """Claim the recipients' notices and mail each a digest; return those not reached.
+
+    One statement claims the notices of the whole batch and one reads them; the notices that no
+    longer apply are marked by one statement; the digests go out over one connection to the
+    mail server. Each digest's notices are marked as soon as the server has taken it, so a run
+    that dies has marked every digest it sent.
+    """
     claimed_at = timezone.now()
-    notices = _claim([recipient.address for recipient in recipients], now, key=key, at=claimed_at)
-    for index, recipient in enumerate(recipients):
-        if index and timezone.now() - claimed_at > CLAIM_USE_FOR:
-            _release([n for r in recipients[index:] for n in notices.get(r.address, ())])
-            return recipients[index:]
-        waiting = notices.get(recipient.address, [])
-        for key, value in _send_isolated(
-            recipient, waiting, as_of=as_of, now=now, connection=connection
-        ):
-            counts[key] += value
+    notices = _claim([recipient.address for recipient in recipients], run.now, key=run.key)
+    _mark_no_longer_applying(
+        [n for waiting in notices.values() for n in waiting if not _still_applies(n)]
+    )
+    connection, sent = get_connection(), []
+    with _mail_session(connection):
+        try:
+            for index, recipient in enumerate(recipients):
+                if index and timezone.now() - claimed_at > CLAIM_USE_FOR:
+                    _release([n for r in recipients[index:] for n in notices.get(r.address, ())])
+                    return recipients[index:]
+                current = [n for n in notices.get(recipient.address, ()) if _still_applies(n)]
+                current = _renderable(current, run, language=recipient.language)
+                if _send_isolated(recipient, current, run, connection):
+                    sent.append(current)
+                if len(sent) >= MARK_EVERY:
+                    _mark_sent(sent, run)
+        finally:
+            # Also when the run is stopped by an exception: what went out is marked sent.
+            _mark_sent(sent, run)
     return []
 
 
-def _send_isolated(recipient, claimed, **options):
-    """Mail one digest; a notice or digest that cannot be built or sent fails alone."""
-    try:
-        return _send_digest(recipient, claimed, **options)
-    except Exception as error:  # noqa: BLE001 (one bad digest never stops the others)
-        ids = ", ".join(str(notice.pk) for notice in claimed)
-        reason = FAILURES.record(f"digest of notifications {ids} to {recipient.address!r}", error)
-        _fail(claimed, reason)
-        return [("failed", len(claimed))]
+def _mark_sent(sent, run) -> None:
+    """Mark the notices of the digests in ``sent`` as sent, with one statement, and empty it."""
+    notices = [notice for current in sent for notice in current]
+    if notices:
+        _claimed(notices).update(
+            state=Notification.State.SENT,
+            sent_at=run.now,
+            attempts=F("attempts") + 1,
+            **UNCLAIMED,
+        )
+        run.counts["mails"] += len(sent)
+        run.counts["notifications"] += len(notices)
+    sent.clear()
 
 
-def _claim(addresses, now, *, key, at) -> dict[str, list[Notification]]:
+def _claim(addresses, now, *, key) -> dict[str, list[Notification]]:
     """Claim the addresses' notices that no other run holds; return them by address."""
     with transaction.atomic():
         # One statement: the rows stay locked until they carry the claim.
@@ -202,7 +259,7 @@ def _claim(addresses, now, *, key, at) -> dict[str, list[Notification]]:
             .select_for_update(skip_locked=True, of=("self",))
             .values("pk")
         )
-        Notification.objects.filter(pk__in=locked).update(claim=key, claimed_at=at)
+        Notification.objects.filter(pk__in=locked).update(claim=key, claimed_at=timezone.now())
     claimed = (
         Notification.objects.filter(claim=key)
         .select_related("milestone", "measurement__indicator")
@@ -222,40 +279,90 @@ def _release(notices) -> None:
         _claimed(notices).update(claim=None, claimed_at=None)
 
 
-def _send_digest(recipient, claimed, *, as_of, now, connection):
-    """Mail one recipient's claimed notices and mark them; return (count name, number) pairs."""
-    current = [n for n in claimed if _still_applies(n)]
-    _mark_no_longer_applying([n for n in claimed if not _still_applies(n)])
-    current, broken = _renderable(current, as_of=as_of, language=recipient.language)
-    if not current:
-        return [("failed", broken)] if broken else []
-    message = build_digest(recipient, current, as_of=as_of, connection=connection)
+@contextmanager
+def _mail_session(connection):
+    """Keep one connection to the mail server open for the digests of a batch."""
+    _open_quietly(connection)
     try:
-        _deliver(message)
-    except TemporaryFailure as error:
-        return [*_defer(current, error, now=now), ("failed", broken)]
-    except PermanentFailure as error:
-        _fail(current, error)
-        return [("failed", len(current) + broken)]
-    _claimed(current).update(
-        state=Notification.State.SENT, sent_at=now, attempts=F("attempts") + 1, **UNCLAIMED
-    )
-    return [("mails", 1), ("notifications", len(current)), ("failed", broken)]
+        yield
+    finally:
+        _close_quietly(connection)
 
 
-def _renderable(notices, *, as_of, language):
-    """Return the notices whose digest entry can be made, and how many failed on their own."""
-    good, broken = [], 0
+def _open_quietly(connection) -> None:
+    # A server that cannot be reached now fails each digest on its own, as a temporary failure.
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException):
+        _close_quietly(connection)
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except (OSError, smtplib.SMTPException):
+        # Nothing to lose: every digest has been answered or counted as failed already.
+        if hasattr(connection, "connection"):
+            connection.connection = None
+
+
+def _send_isolated(recipient, current, run, connection) -> bool:
+    """Mail one digest; one that cannot be built or sent fails alone, with the reason."""
+    try:
+        return _send_digest(recipient, current, run, connection)
+    except Exception as error:  # noqa: BLE001 (one bad digest never stops the others)
+        ids = ", ".join(str(notice.pk) for notice in current)
+        reason = FAILURES.record(f"digest of notifications {ids} to {recipient.address!r}", error)
+        _reconnect(connection)
+        _fail(current, reason)
+        run.counts["failed"] += len(current)
+        return False
+
+
+def _renderable(notices, run, *, language) -> list:
+    """Return the notices whose digest entry can be made; each other one fails on its own."""
+    good = []
     with translation.override(language):
         for notice in notices:
             try:
-                _item(notice, as_of, language)
+                _item(notice, run.as_of, language)
             except Exception as error:  # noqa: BLE001 (a corrupt row costs its own notice)
                 _fail([notice], FAILURES.record(f"notification {notice.pk}", error))
-                broken += 1
+                run.counts["failed"] += 1
             else:
                 good.append(notice)
-    return good, broken
+    return good
+
+
+def _send_digest(recipient, current, run, connection) -> bool:
+    """Mail one recipient's current notices; return whether the server took the digest.
+
+    A digest the server did not take is marked deferred or failed at once, on its own.
+    """
+    if not current:
+        return False
+    message = build_digest(
+        recipient, current, as_of=run.as_of, connection=connection, templates=run.templates
+    )
+    try:
+        _deliver(message)
+    except TemporaryFailure as error:
+        _reconnect(connection)
+        for name, value in _defer(current, error, now=run.now):
+            run.counts[name] += value
+        return False
+    except PermanentFailure as error:
+        _reconnect(connection)
+        _fail(current, error)
+        run.counts["failed"] += len(current)
+        return False
+    return True
+
+
+def _reconnect(connection) -> None:
+    """Start the next digest on a fresh connection: a failed one may have left it unusable."""
+    _close_quietly(connection)
+    _open_quietly(connection)
 
 
 def _overdue_first():
@@ -331,14 +438,23 @@ def _fail(notices, error) -> None:
     )
 
 
-def build_digest(recipient, notices, *, as_of, connection=None) -> EmailMultiAlternatives:
+def build_digest(
+    recipient, notices, *, as_of, connection=None, templates=None
+) -> EmailMultiAlternatives:
     """Return the digest of ``notices`` for ``recipient``, in the recipient's language."""
+    templates = templates or DigestTemplates.load()
     with translation.override(recipient.language):
         context = {
             "items": [_item(notice, as_of, recipient.language) for notice in notices],
             "as_of": as_of,
             "site_url": settings.SITE_URL,
             "settings_path": reverse("roadmap:settings"),
+            # Translated once per digest rather than in every item.
+            "labels": {
+                "deadline": gettext("Deadline"),
+                "phrase": gettext("Phrase"),
+                "status": gettext("Status"),
+            },
         }
         context["overdue_count"] = sum(item["overdue"] for item in context["items"])
         context["behind_count"] = sum(item["behind"] for item in context["items"])
@@ -346,9 +462,9 @@ def build_digest(recipient, notices, *, as_of, connection=None) -> EmailMultiAlt
             len(context["items"]) - context["overdue_count"] - context["behind_count"]
         )
         # Collapsing whitespace keeps the subject on one header line whatever it contains.
-        subject = " ".join(render_to_string("roadmap/email/digest_subject.txt", context).split())
-        text = render_to_string("roadmap/email/digest.txt", context)
-        html = render_to_string("roadmap/email/digest.html", context)
+        subject = " ".join(templates.subject.render(context).split())
+        text = templates.text.render(context)
+        html = templates.html.render(context)
     message = EmailMultiAlternatives(subject, text, to=[recipient.address], connection=connection)
     message.attach_alternative(html, "text/html")
     return message
@@ -372,7 +488,7 @@ def _item(notice, as_of, language) -> dict:
         "fiscal_year": periods.fiscal_year_label(periods.fiscal_year(notice.deadline), language),
         "phrase": milestone.phrase,
         "status": milestone.get_status_display(),
-        "url": settings.SITE_URL + milestone.get_absolute_url(),
+        "url": absolute_url(milestone),
     }
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from roadmap.models import Measurement, Notification
 from roadmap.services.indicators import behind_measurements
-from roadmap.services.isolation import Failures
 from roadmap.services.scheduler import _recipients_by_organization
 
 
@@ -26,9 +25,7 @@ def queue_indicator_notices(*, as_of: date) -> dict:
             "pk", "measured_on", "indicator__owner_id"
         )
     )
-    recipients = _recipients_by_organization(
-        {m["indicator__owner_id"] for m in measurements}, Failures("queue_indicator_notices")
-    )
+    recipients = _recipients_by_organization({m["indicator__owner_id"] for m in measurements})
     notices = [
         Notification(
             recipient=recipient.address,

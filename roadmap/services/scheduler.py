@@ -5,30 +5,19 @@ flags are written by conditional UPDATEs and notices by inserts that the unique 
 (recipient, milestone, kind, deadline, lead) turns into no-ops on a rerun.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    DateField,
-    DateTimeField,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Case, DateField, DateTimeField, F, Func, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from roadmap.models import Membership, Milestone, Notification, Organization
+from roadmap.models import Membership, Milestone, Notification, Organization, UserPreference
 from roadmap.services.isolation import Failures
 from roadmap.validators import REPEAT_DAYS_RANGE, validate_lead_days
 
@@ -118,146 +107,186 @@ def _record_history(milestones, *, stamp, reason) -> None:
         cursor.execute(f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}", params)
 
 
-@dataclass(frozen=True)
-class Recipient:
-    address: str
-    user_id: int | None
-    lead_days: tuple[int, ...]
-    repeat_days: int
-    state: str
+# Notification columns in the order the SELECTs below give their values.
+NOTICE_FIELDS = (
+    "recipient",
+    "user",
+    "milestone",
+    "kind",
+    "deadline",
+    "lead",
+    "created_at",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+)
+# What differs between the databases, in one place: the days from the run day to a deadline
+# (%s is the run day), and the rows of a JSON array of lead times, as a FROM item "leads".
+DIALECTS = {
+    "postgresql": {
+        "days_left": "(m.due - CAST(%s AS DATE))",
+        "lead_set": "jsonb_array_elements_text({}) AS leads(value)",
+        "array_length": "jsonb_array_length({})",
+        "json": "CAST({} AS jsonb)",
+    },
+    "sqlite": {
+        "days_left": "CAST(julianday(m.due) - julianday(%s) AS INTEGER)",
+        "lead_set": "json_each({}) AS leads",
+        "array_length": "json_array_length({})",
+        "json": "{}",
+    },
+}
 
 
 @transaction.atomic
 def queue_notifications(*, as_of: date) -> dict:
-    """Queue the overdue and due-soon notices owed on ``as_of`` to owners and contacts."""
-    stamp = timezone.now()
+    """Queue the overdue and due-soon notices owed on ``as_of`` to owners and contacts.
+
+    Each kind is one INSERT … SELECT … ON CONFLICT DO NOTHING: the database joins the
+    milestones to their recipients and to each recipient's lead times and writes the rows.
+    """
+    # As the ORM would store it: SQLite keeps datetimes as text in UTC.
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    dialect = DIALECTS[connection.vendor]
     # Milestones that will be overdue a day after the furthest lead time unless someone acts.
-    horizon = Milestone.objects.overdue(as_of=as_of + timedelta(days=_max_lead_days() + 1))
-    watched = list(
-        horizon.annotate(
-            is_overdue=ExpressionWrapper(Milestone.overdue_condition(as_of), BooleanField())
-        )
-        .values("pk", "owner_id", "deadline", "is_overdue")
-        .order_by()
+    horizon = as_of + timedelta(days=_max_lead_days() + 1)
+    watched = Milestone.objects.overdue(as_of=horizon).values(
+        milestone=F("pk"), organization=F("owner_id"), due=F("deadline")
     )
-    # The owners as a list: a subquery made PostgreSQL probe the milestones once per membership.
-    failures = Failures("queue_notifications")
-    recipients = _recipients_by_organization({m["owner_id"] for m in watched}, failures)
-    notices = {}
-    for milestone in watched:
-        for recipient in recipients.get(milestone["owner_id"], ()):
-            notice = _notice(milestone, recipient, as_of=as_of, stamp=stamp)
-            if notice is not None:
-                key = (notice.recipient, notice.milestone_id, notice.kind, notice.lead)
-                notices.setdefault(key, notice)
-    # Rows the unique key turned away are not created: count what this run added.
-    before = _created_at(stamp)
-    Notification.objects.bulk_create(notices.values(), ignore_conflicts=True)
-    after = _created_at(stamp)
-    return {kind: after[kind] - before[kind] for kind in after}
-
-
-def _created_at(stamp) -> dict:
-    return Notification.objects.filter(created_at=stamp).aggregate(
-        overdue=Count("pk", filter=Q(kind=Notification.Kind.OVERDUE)),
-        due_soon=Count("pk", filter=Q(kind=Notification.Kind.DUE_SOON)),
-    )
+    milestones, milestone_params = watched.order_by().query.sql_with_params()
+    broken = _owners_with_broken_settings(Failures("queue_notifications"))
+    recipients, recipient_params = _recipients_sql(dialect, excluded=broken)
+    source = f" FROM ({milestones}) m JOIN ({recipients}) r ON r.organization_id = m.organization"
+    source_params = [*milestone_params, *recipient_params]
+    days_left, lead = dialect["days_left"], "CAST(leads.value AS INTEGER)"
+    # Owners come before an organization's contact address: where both are one address, the
+    # owner's notice (and their choice about digests) is the one kept.
+    order = " ORDER BY r.rank, r.user_id, m.milestone"
+    selects = {
+        # First on the first overdue day, then every ``every`` days while it stays overdue.
+        Notification.Kind.OVERDUE: (
+            f"SELECT r.address, r.user_id, m.milestone, %s, m.due,"
+            f" 1 + (-{days_left} - 1) / r.every * r.every, %s, r.state, 0, %s, ''"
+            f"{source} WHERE m.due < %s{order}",
+            [Notification.Kind.OVERDUE.value, as_of, stamp, stamp, *source_params, as_of],
+        ),
+        # A lead time is due from its day until the deadline; a late run sends only the
+        # nearest one, never several reminders at once.
+        Notification.Kind.DUE_SOON: (
+            f"SELECT r.address, r.user_id, m.milestone, %s, m.due, MIN({lead}), %s, r.state, 0,"
+            f" %s, ''{source} CROSS JOIN {dialect['lead_set'].format('r.leads')}"
+            f" WHERE m.due >= %s AND {lead} >= {days_left}"
+            f" GROUP BY r.rank, r.user_id, r.address, r.state, m.milestone, m.due{order}",
+            [Notification.Kind.DUE_SOON.value, stamp, stamp, *source_params, as_of, as_of],
+        ),
+    }
+    quote = connection.ops.quote_name
+    table = quote(Notification._meta.db_table)
+    columns = ", ".join(quote(Notification._meta.get_field(f).column) for f in NOTICE_FIELDS)
+    queued = {}
+    with connection.cursor() as cursor:
+        for kind, (select, params) in selects.items():
+            # Rows the unique key turns away are not counted: the count is what this run added.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) {select} ON CONFLICT DO NOTHING", params
+            )
+            queued[kind.value] = cursor.rowcount
+    return queued
 
 
 def _max_lead_days() -> int:
     return max(MAX_LEAD_DAYS, *settings.ROADMAP_DUE_SOON_LEAD_DAYS)
 
 
-def _notice(milestone, recipient, *, as_of, stamp):
-    """Return the notice ``recipient`` is owed about ``milestone`` on ``as_of``, if any."""
-    days_left = (milestone["deadline"] - as_of).days
-    if milestone["is_overdue"]:
-        # First on the first overdue day, then every repeat_days while it stays overdue.
-        late, every = -days_left, recipient.repeat_days
-        kind, lead = Notification.Kind.OVERDUE, 1 + (late - 1) // every * every
-    else:
-        # A lead time is due from its day until the deadline; a late run sends only the
-        # nearest one, never several reminders at once.
-        due = [lead for lead in recipient.lead_days if lead >= days_left >= 0]
-        if not due:
-            return None
-        kind, lead = Notification.Kind.DUE_SOON, min(due)
-    return Notification(
-        recipient=recipient.address,
-        user_id=recipient.user_id,
-        milestone_id=milestone["pk"],
-        kind=kind,
-        deadline=milestone["deadline"],
-        lead=lead,
-        created_at=stamp,
-        next_attempt_at=stamp,
-        state=recipient.state,
+def _owners_with_broken_settings(failures) -> list[int]:
+    """Return the users whose settings break the rules (written around the validators).
+
+    Each is recorded in ``failures`` and left out of the queueing; everyone else is served.
+    """
+    broken = []
+    for user_id, lead_days, repeat_days in UserPreference.objects.values_list(
+        "user_id", "lead_days", "overdue_repeat_days"
+    ):
+        with failures.item(f"notification settings of user {user_id}"):
+            try:
+                validate_lead_days(lead_days)
+                if not REPEAT_DAYS_RANGE[0] <= repeat_days <= REPEAT_DAYS_RANGE[1]:
+                    raise ValidationError(f"overdue repeat of {repeat_days!r} days is not 1 to 90")
+            except ValidationError:
+                broken.append(user_id)
+                raise
+    return broken
+
+
+def _recipients_sql(dialect, excluded=()) -> tuple[str, list]:
+    """Return the SELECT of every recipient by organization, with the choices that apply.
+
+    Columns: organization_id, address, user_id, leads (a JSON array of lead days), every (days
+    between overdue notices), state (of their notices) and rank (owners 0, contact address 1).
+    """
+    defaults = json.dumps([int(days) for days in settings.ROADMAP_DUE_SOON_LEAD_DAYS])
+    default_leads = dialect["json"].format("%s")
+    users = get_user_model()._meta.db_table
+    # Table names and literals from the code; the values as parameters.
+    owners = (
+        "SELECT o.organization_id, u.email AS address, u.id AS user_id,"  # noqa: S608
+        f" CASE WHEN p.lead_days IS NULL OR {dialect['array_length'].format('p.lead_days')} = 0"
+        f" THEN {default_leads} ELSE p.lead_days END AS leads,"
+        " COALESCE(NULLIF(p.overdue_repeat_days, 0), %s) AS every,"
+        # Users who turned digests off still see the notice in the tracker.
+        " CASE WHEN p.digests_enabled = %s THEN %s ELSE %s END AS state, 0 AS rank"
+        f" FROM {Membership._meta.db_table} o JOIN {users} u ON u.id = o.user_id"
+        f" LEFT JOIN {UserPreference._meta.db_table} p ON p.user_id = u.id"
+        " WHERE o.role = %s AND u.is_active AND u.email <> ''"
+        + (f" AND u.id NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else "")
     )
+    contacts = (
+        f"SELECT c.id, c.contact_email, NULL, {default_leads}, %s, %s, 1"  # noqa: S608
+        f" FROM {Organization._meta.db_table} c WHERE c.contact_email <> ''"
+    )
+    repeat = settings.ROADMAP_OVERDUE_REPEAT_DAYS
+    params = [
+        defaults,
+        repeat,
+        False,
+        Notification.State.SKIPPED.value,
+        Notification.State.PENDING.value,
+        Membership.Role.OWNER.value,
+        *excluded,
+        defaults,
+        repeat,
+        Notification.State.PENDING.value,
+    ]
+    return f"{owners} UNION ALL {contacts}", params
 
 
-def _recipients_by_organization(
-    organization_ids, failures: Failures | None = None
-) -> dict[int, list[Recipient]]:
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    user_id: int | None
+    state: str
+
+
+def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
     """Return each organization's owners with an address, then its contact address.
 
-    An owner whose settings break the rules (a row written around the validators) is recorded
-    in ``failures`` (by default as queue_notifications') and left out; everyone else is served.
+    The same recipients, with the same choices, as the queueing statements join.
     """
-    failures = failures or Failures("queue_notifications")
-    recipients = {}
-    owners = (
-        Membership.objects.filter(
-            organization__in=organization_ids,
-            role=Membership.Role.OWNER,
-            user__is_active=True,
+    wanted = set(organization_ids)
+    if not wanted:
+        return {}
+    recipients, params = _recipients_sql(DIALECTS[connection.vendor])
+    recipients_by_organization = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.organization_id, r.address, r.user_id, r.state"  # noqa: S608
+            f" FROM ({recipients}) r ORDER BY r.organization_id, r.rank, r.user_id",
+            params,
         )
-        .exclude(user__email="")
-        .values(
-            "organization_id",
-            "user_id",
-            "user__email",
-            "user__preference__lead_days",
-            "user__preference__overdue_repeat_days",
-            "user__preference__digests_enabled",
-        )
-        .order_by("organization_id", "user_id")
-    )
-    for row in owners:
-        with failures.item(f"notification settings of user {row['user_id']}"):
-            recipients.setdefault(row["organization_id"], []).append(_owner(row))
-    contacts = (
-        Organization.objects.filter(pk__in=organization_ids)
-        .exclude(contact_email="")
-        .values_list("pk", "contact_email")
-    )
-    for organization_id, address in contacts:
-        recipients.setdefault(organization_id, []).append(_contact(address))
-    return recipients
-
-
-def _owner(row) -> Recipient:
-    """Return the owner as a recipient; raise ValidationError if their settings break the rules."""
-    digests = row["user__preference__digests_enabled"] is not False
-    lead_days = row["user__preference__lead_days"] or settings.ROADMAP_DUE_SOON_LEAD_DAYS
-    repeat_days = row["user__preference__overdue_repeat_days"]
-    validate_lead_days(lead_days)
-    if repeat_days is not None and not REPEAT_DAYS_RANGE[0] <= repeat_days <= REPEAT_DAYS_RANGE[1]:
-        raise ValidationError(f"overdue repeat of {repeat_days!r} days is not from 1 to 90")
-    return Recipient(
-        address=row["user__email"],
-        user_id=row["user_id"],
-        lead_days=tuple(lead_days),
-        repeat_days=repeat_days or settings.ROADMAP_OVERDUE_REPEAT_DAYS,
-        # Users who turned digests off still see the notice in the tracker.
-        state=Notification.State.PENDING if digests else Notification.State.SKIPPED,
-    )
-
-
-def _contact(address) -> Recipient:
-    return Recipient(
-        address=address,
-        user_id=None,
-        lead_days=tuple(settings.ROADMAP_DUE_SOON_LEAD_DAYS),
-        repeat_days=settings.ROADMAP_OVERDUE_REPEAT_DAYS,
-        state=Notification.State.PENDING,
-    )
+        for organization_id, address, user_id, state in cursor.fetchall():
+            if organization_id in wanted:
+                recipients_by_organization.setdefault(organization_id, []).append(
+                    Recipient(address, user_id, state)
+                )
+    return recipients_by_organization

@@ -2,8 +2,7 @@
 
 import csv
 import hashlib
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max, Sum
@@ -11,20 +10,16 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
-from icalendar import (
-    Calendar,
-    Event,
-    Timezone,
-    TimezoneStandard,
-    vDatetime,
-    vDDDTypes,
-    vInt,
-    vText,
-    vUri,
-)
 
-from roadmap import baselines
-from roadmap.exports import MILESTONE_COLUMNS, absolute_url, export_rows, milestones_workbook
+from roadmap import baselines, ical
+from roadmap.exports import (
+    MILESTONE_COLUMNS,
+    absolute_url,
+    export_rows,
+    milestones_workbook,
+    slip_days,
+    url_of,
+)
 from roadmap.filters import filter_milestones, paginate, positive_integer
 from roadmap.models import Milestone
 from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
@@ -37,10 +32,9 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 # Spreadsheets run cells starting with these as formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TRANSPARENT = vText("TRANSPARENT")
 # Part of every feed's ETag: raise it when what a feed or export shows changes, so that
 # clients holding the old rendering fetch the new one.
-RENDERING = 2
+RENDERING = 3
 
 
 def export_etag(queryset):
@@ -89,88 +83,127 @@ def calendar_response(queryset):
     return response
 
 
+# What an event shows, read as plain values: no model instances for tens of thousands of rows.
+EVENT_FIELDS = (
+    "pk",
+    "title_ja",
+    "phrase",
+    "deadline",
+    "window_start",
+    "window_end",
+    "precision",
+    "status",
+    "overdue_since",
+    "version",
+    "updated_at",
+    "owner__name_ja",
+    "initiative__number",
+    "initiative__title_ja",
+    # The baseline the feed is read against (see roadmap.baselines).
+    "baseline_on",
+)
+
+
+# RFC 5545 wants at least one component: a filter that matches nothing still gets this one.
+# Japan's time zone: JST, without daylight saving since 1951 (DTSTART is local time).
+TOKYO_TIMEZONE = b"".join(
+    ical.line(name, value)
+    for name, value in (
+        ("BEGIN", "VTIMEZONE"),
+        ("TZID", "Asia/Tokyo"),
+        ("BEGIN", "STANDARD"),
+        ("DTSTART", "19510908T000000"),
+        ("TZOFFSETFROM", "+1000"),
+        ("TZOFFSETTO", "+0900"),
+        ("TZNAME", "JST"),
+        ("END", "STANDARD"),
+        ("END", "VTIMEZONE"),
+    )
+)
+
+
 def calendar_lines(queryset):
-    """Yield the calendar's header, each event, and its end, as bytes."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//roadmap-tracker//重点計画//JA")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", CALENDAR_NAME)
-    # RFC 5545 wants at least one component: a filter that matches nothing still gets this one.
-    calendar.add_component(tokyo_timezone())
-    header = calendar.to_ical()
-    yield header[: header.rindex(b"END:VCALENDAR")]
+    """Yield the calendar's header, its events a chunk at a time, and its end, as bytes."""
+    yield (
+        ical.calendar_header(
+            prodid="-//roadmap-tracker//重点計画//JA",
+            version="2.0",
+            calscale="GREGORIAN",
+            x_wr_calname=ical.text(CALENDAR_NAME),
+        )
+        + TOKYO_TIMEZONE
+    )
     with translation.override("ja"):
-        for milestone in queryset.iterator(chunk_size=CHUNK):
-            yield event(milestone).to_ical()
-    yield b"END:VCALENDAR\r\n"
+        statuses = {value: str(label) for value, label in Milestone.Status.choices}
+    chunk = []
+    for row in queryset.values(*EVENT_FIELDS).iterator(chunk_size=CHUNK):
+        chunk.append(event(row, statuses, url_of(row["pk"])))
+        if len(chunk) == EVENTS_PER_WRITE:
+            yield b"".join(chunk)
+            chunk = []
+    yield b"".join(chunk) + ical.CALENDAR_END
 
 
-@lru_cache(maxsize=1)
-def tokyo_timezone():
-    """Return Japan's time zone as a VTIMEZONE: JST, without daylight saving since 1951."""
-    standard = TimezoneStandard()
-    standard.add("dtstart", datetime(1951, 9, 8, 0, 0))  # noqa: DTZ001 (RFC 5545: local time)
-    standard.add("tzoffsetfrom", timedelta(hours=10))
-    standard.add("tzoffsetto", timedelta(hours=9))
-    standard.add("tzname", "JST")
-    zone = Timezone()
-    zone.add("tzid", "Asia/Tokyo")
-    zone.add_component(standard)
-    return zone
+# Events joined into one piece of the response: fewer, larger writes.
+EVENTS_PER_WRITE = 200
 
 
-def event_dates(milestone):
+def event_dates(row):
     """Return the first day and the exclusive end day of the milestone's event."""
-    start, end = milestone.window_start, milestone.window_end
-    if milestone.precision != Milestone.Precision.DAY and start and end:
+    start, end = row["window_start"], row["window_end"]
+    if row["precision"] != Milestone.Precision.DAY and start and end:
         return start, end + timedelta(days=1)
-    return milestone.deadline, milestone.deadline + timedelta(days=1)
+    return row["deadline"], row["deadline"] + timedelta(days=1)
 
 
-def event(milestone):
-    """Return the VEVENT of one milestone, in Japanese."""
-    # Typed values set directly: Component.add() would look up each property's type, copy
-    # its parameters and convert time zones again, for every one of tens of thousands of rows.
-    first, after = event_dates(milestone)
-    url = absolute_url(milestone)
-    stamp = vDatetime(milestone.updated_at.astimezone(UTC))
-    item = Event()
-    item["UID"] = vText(f"milestone-{milestone.pk}@{UID_DOMAIN}")
-    item["DTSTAMP"] = stamp
-    item["LAST-MODIFIED"] = stamp
-    item["SEQUENCE"] = vInt(milestone.version - 1)
-    item["DTSTART"] = vDDDTypes(first)
-    item["DTEND"] = vDDDTypes(after)
-    item["SUMMARY"] = vText(event_summary(milestone))
-    item["DESCRIPTION"] = vText(event_description(milestone, url))
-    item["URL"] = vUri(url)
-    item["TRANSP"] = TRANSPARENT
-    return item
+def event(row, statuses, url):
+    """Return the VEVENT of one milestone's values, in Japanese, as bytes."""
+    first, after = event_dates(row)
+    stamp = ical.utc_time(row["updated_at"])
+    line = ical.line
+    return b"".join(
+        (
+            EVENT_BEGIN,
+            line("UID", f"milestone-{row['pk']}@{UID_DOMAIN}"),
+            line("DTSTAMP", stamp),
+            line("LAST-MODIFIED", stamp),
+            line("SEQUENCE", str(row["version"] - 1)),
+            line("DTSTART;VALUE=DATE", ical.day(first)),
+            line("DTEND;VALUE=DATE", ical.day(after)),
+            line("SUMMARY", ical.text(event_summary(row))),
+            line("DESCRIPTION", ical.text(event_description(row, statuses, url))),
+            line("URL", url),
+            EVENT_END,
+        )
+    )
 
 
-def event_summary(milestone):
+EVENT_BEGIN = ical.line("BEGIN", "VEVENT")
+EVENT_END = ical.line("TRANSP", "TRANSPARENT") + ical.line("END", "VEVENT")
+
+
+def event_summary(row):
     prefix = ""
-    if milestone.is_overdue:
+    if row["overdue_since"] is not None:
         prefix = "【期限超過】"
-    elif milestone.status == Milestone.Status.DONE:
+    elif row["status"] == Milestone.Status.DONE:
         prefix = "【完了】"
-    return f"{prefix}{milestone.title_ja}"
+    return f"{prefix}{row['title_ja']}"
 
 
-def event_description(milestone, url):
+def event_description(row, statuses, url):
     lines = [
-        f"期限の表現：{milestone.phrase or '—'}",
-        f"期限：{milestone.deadline.isoformat()}",
-        f"担当：{milestone.owner.name_ja}",
-        f"施策：{milestone.initiative.number} {milestone.initiative.title_ja}",
-        f"状態：{milestone.get_status_display()}",
+        f"期限の表現：{row['phrase'] or '—'}",
+        f"期限：{row['deadline'].isoformat()}",
+        f"担当：{row['owner__name_ja']}",
+        f"施策：{row['initiative__number']} {row['initiative__title_ja']}",
+        f"状態：{statuses.get(row['status'], row['status'])}",
     ]
-    if milestone.is_overdue:
-        lines.append(f"期限超過：{milestone.overdue_since.isoformat()}から")
-    slip = baselines.slip_days(milestone)
+    if row["overdue_since"] is not None:
+        lines.append(f"期限超過：{row['overdue_since'].isoformat()}から")
+    slip = slip_days(row)
     if slip:
-        lines.append(f"基準の期限：{milestone.baseline_on.isoformat()}（{slip:+d}日）")
+        lines.append(f"基準の期限：{row['baseline_on'].isoformat()}（{slip:+d}日）")
     lines.append(url)
     return "\n".join(lines)
 

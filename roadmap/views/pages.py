@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import baselines, periods, standard_steps, standardization
-from roadmap import dashboard as figures
+from roadmap import baselines, periods, standard_steps, standardization, tallies
+from roadmap import dashboard as dashboard_figures
 from roadmap.filters import PageNotFound, filter_milestones, paginate
 from roadmap.models import Indicator, Milestone, MilestoneEdition, Organization, Plan
 from roadmap.programme import rates as programme_rates
@@ -162,10 +162,18 @@ def readable_value(field, value, names):
 def dashboard(request):
     """Show counts by area and owner, and the programme's progress by prefecture and system."""
     filterset = filter_milestones(request, Milestone.objects.all())
-    selected = filterset.qs.order_by()
-    owners = paginate(request, figures.by_owner(selected), OWNERS_PER_PAGE)
-    prefectures = figures.progress_by_prefecture(selected)
     chosen = filterset.form.cleaned_data
+    if any(value not in (None, "") for value in chosen.values()):
+        selected = filterset.qs.order_by()
+        figures = tallies.Figures(
+            areas=dashboard_figures.by_area(selected),
+            owners=dashboard_figures.by_owner(selected),
+            prefectures=dashboard_figures.progress_by_prefecture(selected),
+            systems=dashboard_figures.progress_by_system(selected),
+        )
+    else:
+        # The whole plan: the stored figures, counted again only after a change.
+        figures = tallies.current()
     indicators = Indicator.objects.all()
     if chosen.get("owner"):
         indicators = indicators.filter(owner=chosen["owner"])
@@ -177,11 +185,11 @@ def dashboard(request):
         {
             "filterset": filterset,
             "owner_suggestions": owner_suggestions(),
-            "areas": figures.by_area(selected),
-            "owners": owners,
-            "prefectures": prefectures,
-            "prefecture_total": figures.totals(prefectures),
-            "systems": figures.progress_by_system(selected),
+            "areas": figures.areas,
+            "owners": paginate(request, figures.owners, OWNERS_PER_PAGE),
+            "prefectures": figures.prefectures,
+            "prefecture_total": dashboard_figures.totals(figures.prefectures),
+            "systems": figures.systems,
             "indicators": indicator_rows(
                 indicators, as_of=timezone.localdate(), current_language=language()
             ),

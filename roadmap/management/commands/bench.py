@@ -1,14 +1,20 @@
 """Measure the jobs and pages at full size against their limits and write docs/benchmarks.md."""
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from psycopg import sql
 
-from roadmap import benchmarks, standardization
+from roadmap import bench_scale, benchmarks, standardization
 from roadmap.models import Milestone
 
 SMALL = {"limit_prefectures": 2, "max_municipalities": 5}
@@ -34,12 +40,35 @@ class Command(BaseCommand):
         parser.add_argument(
             "--small", action="store_true", help="Use a small programme of 2 prefectures."
         )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            help="Also run the bench on a second database holding this many copies of the "
+            "programme (made with --setup there) and report how each row grew.",
+        )
+        parser.add_argument(
+            "--scaled-database-url",
+            help="The PostgreSQL database for --scale (default: this one's name + 10).",
+        )
+        parser.add_argument(
+            "--copies",
+            type=int,
+            default=1,
+            help="With --setup: grow the programme in this database to this many copies.",
+        )
+        parser.add_argument(
+            "--json", type=Path, help="Write each row's median and queries to this file."
+        )
 
     def handle(self, *args, **options):
         if options["runs"] < 1 or options["requests"] < 1:
             raise CommandError("--runs and --requests must be at least 1.")
+        if options["scale"] < 1 or options["copies"] < 1:
+            raise CommandError("--scale and --copies must be at least 1.")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
         if options["setup"]:
-            self.set_up(small=options["small"])
+            self.set_up(small=options["small"], copies=options["copies"])
         elif options["small"]:
             standardization.generate(owners=True, steps=True, **SMALL)
         if not standardization_loaded():
@@ -51,13 +80,25 @@ class Command(BaseCommand):
             rows = benchmarks.run_all(runs=options["runs"], requests=options["requests"])
         except benchmarks.BenchError as error:
             raise CommandError(str(error)) from error
-        text = benchmarks.report(rows, runs=options["runs"], requests=options["requests"])
+        if options["json"]:
+            benchmarks.write_summary(rows, options["json"])
+        scaled = None
+        if options["scale"] > 1:
+            scaled = self.run_scaled(options)
+        text = benchmarks.report(
+            rows,
+            runs=options["runs"],
+            requests=options["requests"],
+            scaled=scaled,
+            scale=options["scale"],
+            load=load,
+        )
         self.stdout.write(text)
         if options["output"]:
             options["output"].write_text(text, encoding="utf-8")
             self.stdout.write(self.style.SUCCESS(f"Wrote {options['output']}."))
 
-    def set_up(self, *, small):
+    def set_up(self, *, small, copies=1):
         if connection.vendor != "postgresql":
             raise CommandError("--setup needs DATABASE_URL to name a PostgreSQL database.")
         create_database_if_missing(connection.settings_dict)
@@ -65,6 +106,39 @@ class Command(BaseCommand):
         report = standardization.generate(owners=True, steps=True, **(SMALL if small else {}))
         for line in report.lines():
             self.stdout.write(line)
+        if copies > 1:
+            bench_scale.scale_to(copies, report=self.stdout.write)
+
+    def run_scaled(self, options) -> list[dict]:
+        """Run the bench in a second process on the larger database; return its rows."""
+        url = options["scaled_database_url"] or scaled_url(connection.settings_dict, options)
+        with tempfile.TemporaryDirectory() as directory:
+            summary = Path(directory) / "scaled.json"
+            command = [
+                sys.executable,
+                str(Path(settings.BASE_DIR) / "manage.py"),
+                "bench",
+                "--setup",
+                f"--copies={options['scale']}",
+                f"--runs={options['runs']}",
+                f"--requests={options['requests']}",
+                f"--json={summary}",
+            ]
+            if options["small"]:
+                command.append("--small")
+            self.stdout.write(f"Running the bench at {options['scale']}× on {url} …")
+            done = subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=False)
+            if done.returncode:
+                raise CommandError(f"The bench at {options['scale']}× failed.")
+            return json.loads(summary.read_text(encoding="utf-8"))
+
+
+def scaled_url(database: dict, options) -> str:
+    """Return the address of this database with the scale appended to its name."""
+    user = database.get("USER") or "postgres"
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{database['NAME']}{options['scale']}"
 
 
 def standardization_loaded() -> bool:

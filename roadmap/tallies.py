@@ -1,0 +1,141 @@
+"""The unfiltered dashboard's figures, stored and read back instead of counted per request.
+
+Database triggers (migration 0011) count every statement that writes milestones, deadline
+revisions, organizations or initiatives in ``DashboardState.changes``, whoever writes them:
+services, the admin, imports, the scheduler, a hand-written UPDATE. The figures are stored as
+``DashboardTally`` rows together with the count they were made at; a request finds them current
+when no write has happened since and reads them — a few rows, however many milestones there are
+— and otherwise counts afresh from the milestones and stores the result. ``recount`` does the
+same on demand and says whether the stored figures had drifted (``manage.py recount_dashboard``).
+"""
+
+from dataclasses import dataclass
+from itertools import zip_longest
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from roadmap import dashboard
+from roadmap.models import DashboardState, DashboardTally, Milestone
+
+STATE = 1
+SECTIONS = ("area", "owner", "prefecture", "system")
+
+
+@dataclass
+class Figures:
+    """What the dashboard shows: area rows, the owner rows (a sliceable), progress rows."""
+
+    areas: list
+    owners: object
+    prefectures: list
+    systems: list
+
+
+class OwnerRows:
+    """The stored owner rows as the paginator wants them: counted, sliced, one page read."""
+
+    def __init__(self):
+        self.rows = DashboardTally.objects.filter(section="owner").order_by("position")
+
+    def count(self):
+        return self.rows.count()
+
+    def __getitem__(self, index):
+        return [tally.figures for tally in self.rows[index]]
+
+
+def current() -> Figures:
+    """Return the unfiltered dashboard's figures, counting them afresh only if they changed."""
+    state = DashboardState.objects.filter(pk=STATE).first()
+    if state is None or state.counted != state.changes:
+        count_and_store(state.changes if state else None)
+    return stored()
+
+
+def stored() -> Figures:
+    """Return the figures as stored (areas, prefectures and systems in one query)."""
+    rows = {section: [] for section in SECTIONS}
+    for tally in DashboardTally.objects.exclude(section="owner").order_by("section", "position"):
+        rows[tally.section].append(tally.figures)
+    return Figures(
+        areas=dashboard.with_area_titles(rows["area"]),
+        owners=OwnerRows(),
+        prefectures=dashboard.with_prefectures([progress(row) for row in rows["prefecture"]]),
+        systems=dashboard.with_systems([progress(row) for row in rows["system"]]),
+    )
+
+
+def progress(row: dict) -> dashboard.Progress:
+    return dashboard.Progress(row["key"], row["done"], row["in_progress"], row["not_started"])
+
+
+def counted_afresh() -> dict[str, list[dict]]:
+    """Return the figures of every section counted from the milestones, as stored rows."""
+    milestones = Milestone.objects.order_by()
+    areas = [
+        {key: value for key, value in row.items() if key != "initiative"}
+        for row in dashboard.by_area(milestones)
+    ]
+    return {
+        "area": areas,
+        "owner": list(dashboard.by_owner(milestones)),
+        "prefecture": [
+            progress_row(row)
+            for row in dashboard.body_progress(
+                milestones, Coalesce(F("owner__parent_id"), F("owner_id"))
+            )
+        ],
+        "system": [
+            progress_row(row) for row in dashboard.body_progress(milestones, F("business_system"))
+        ],
+    }
+
+
+def progress_row(row: dashboard.Progress) -> dict:
+    return {
+        "key": row.key,
+        "done": row.done,
+        "in_progress": row.in_progress,
+        "not_started": row.not_started,
+    }
+
+
+def count_and_store(changes) -> dict[str, list[dict]]:
+    """Count every section afresh and store it as counted at ``changes``; return the rows."""
+    # Read before counting: a write that lands meanwhile leaves the figures marked stale.
+    figures = counted_afresh()
+    with transaction.atomic():
+        # One writer at a time: a second request waits here, then stores the same figures.
+        state, _ = DashboardState.objects.select_for_update().get_or_create(pk=STATE)
+        DashboardTally.objects.all().delete()
+        DashboardTally.objects.bulk_create(
+            DashboardTally(section=section, position=position, figures=row)
+            for section, rows in figures.items()
+            for position, row in enumerate(rows)
+        )
+        # Storing the tallies is not a change of what they count.
+        DashboardState.objects.filter(pk=STATE).update(
+            counted=state.changes if changes is None else changes, counted_at=timezone.now()
+        )
+    return figures
+
+
+def recount() -> int:
+    """Count afresh, store, and return how many stored rows differed from the fresh count."""
+    before = {
+        section: list(
+            DashboardTally.objects.filter(section=section)
+            .order_by("position")
+            .values_list("figures", flat=True)
+        )
+        for section in SECTIONS
+    }
+    state = DashboardState.objects.filter(pk=STATE).first()
+    after = count_and_store(state.changes if state else None)
+    return sum(
+        sum(1 for old, new in zip_longest(before[section], after[section]) if old != new)
+        for section in SECTIONS
+    )
