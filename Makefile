@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench load messages clean backup restore
+.PHONY: install run test lint bench load messages design-tokens clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -63,6 +63,17 @@ restore: install
 messages: install
 	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests --ignore=gunicorn.conf.py
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+# The Digital Agency design system's tokens (MIT), built CSS vendored with its licence: Node is
+# needed only here, never to run or test the tracker. Change the version to refresh.
+DESIGN_TOKENS_VERSION := 1.1.9
+DESIGN_TOKENS_DIR := roadmap/static/roadmap/vendor/design-tokens
+design-tokens:
+	rm -rf var/design-tokens && mkdir -p var/design-tokens $(DESIGN_TOKENS_DIR)
+	cd var/design-tokens && npm pack --silent @digital-go-jp/design-tokens@$(DESIGN_TOKENS_VERSION)
+	tar -xzf var/design-tokens/digital-go-jp-design-tokens-$(DESIGN_TOKENS_VERSION).tgz -C var/design-tokens
+	cp var/design-tokens/package/dist/tokens.css var/design-tokens/package/LICENSE $(DESIGN_TOKENS_DIR)/
+	echo "@digital-go-jp/design-tokens $(DESIGN_TOKENS_VERSION)" > $(DESIGN_TOKENS_DIR)/VERSION
 
 clean:
 	rm -rf $(VENV) var staticfiles

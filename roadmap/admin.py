@@ -238,7 +238,7 @@ EDITABLE_FIELDS = (
     "base_version",
 )
 # Form-only fields that a read-only view leaves out.
-CHANGE_ONLY_FIELDS = ("status_comment", "base_version")
+CHANGE_ONLY_FIELDS = ("status_comment",)
 
 
 @admin.register(Milestone)
@@ -307,7 +307,6 @@ class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
                     "rag_assessed_by",
                     "rag_assessed_at",
                     "version",
-                    "base_version",
                 ]
             },
         ),
@@ -425,9 +424,15 @@ class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
     def deadline_with_fiscal_year(self, obj):
         return fiscal_year_text(obj.deadline)
 
-    @admin.display(description=_("overdue"), boolean=True, ordering="overdue_since")
+    @admin.display(description=_("overdue"), ordering="overdue_since")
     def overdue(self, obj):
-        return obj.is_overdue
+        # A warning for what is overdue; nothing alarming (no red cross) for what is not.
+        if not obj.is_overdue:
+            return "—"
+        return format_html(
+            '<span class="overdue-warning"><span aria-hidden="true">⚠</span> {}</span>',
+            _("Overdue since %(since)s") % {"since": obj.overdue_since.isoformat()},
+        )
 
     @admin.display(description=_("deadline"))
     def deadline_summary(self, obj):

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from roadmap.models import Milestone
 from roadmap.xlsx import Sheet, workbook
 
 CHUNK = 2000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MILESTONES_SHEET = "Milestones"
 ABOUT_SHEET = "About"
 
@@ -145,6 +147,23 @@ def milestones_workbook(queryset, *, filters: Iterable[tuple[str, str]], source:
     return workbook([sheet, about])
 
 
+def table_workbook(request, name: str, header, widths, rows) -> bytes:
+    """Return the .xlsx file of one table a page exports, with the sheet describing it."""
+    sheet = Sheet(name, header, widths, rows)
+    filters = [(k, v) for k, values in sorted(request.GET.lists()) if k != "lang" for v in values]
+    source = f"{settings.SITE_URL}{request.get_full_path()}"
+    about = Sheet(ABOUT_SHEET, ["item", "value"], [24, 80], [])
+    about.rows = _about_rows(sheet, filters, source, as_of=timezone.localtime())
+    return workbook([sheet, about])
+
+
+def workbook_response(data: bytes, filename: str) -> HttpResponse:
+    """Return ``data`` as a workbook to download under ``filename``."""
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def _about_rows(sheet: Sheet, filters, source: str, *, as_of):
     """Yield the rows of the second sheet, once the milestones sheet has been written."""
     conditions = "; ".join(f"{name}={value}" for name, value in filters)
@@ -153,4 +172,4 @@ def _about_rows(sheet: Sheet, filters, source: str, *, as_of):
     yield ["as of / 時点", as_of]
     yield ["filters / 条件", conditions or "none: every milestone / なし（全件）"]
     yield ["rows / 件数", sheet.last_row - 1]
-    yield ["sheet / シート", f"{MILESTONES_SHEET}: one row per milestone / 1行に1件"]
+    yield ["sheet / シート", sheet.name]

@@ -42,10 +42,9 @@ class IntegerFilter(django_filters.Filter):
 
 class MilestoneFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
-        label=_("Owner organization (code)"),
+        label=_("Owner organization"),
         queryset=Organization.objects.all(),
         to_field_name="code",
-        widget=forms.TextInput(attrs={"list": "owner-codes", "autocomplete": "off"}),
     )
     area = django_filters.CharFilter(
         label=_("Initiative or area (number)"),

@@ -309,7 +309,12 @@ class Milestone(CleanOnSave):
         unique=True,
         help_text=_("Stable identifier used by imports, feeds and links."),
     )
-    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="milestones")
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.PROTECT,
+        related_name="milestones",
+    )
     owner = models.ForeignKey(
         Organization,
         verbose_name=_("owner"),
@@ -374,7 +379,7 @@ class Milestone(CleanOnSave):
     rag_assessed_at = models.DateTimeField(_("RAG assessed at"), null=True, blank=True)
 
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text=_("Incremented on every change.")
+        _("version"), default=1, editable=False, help_text=_("Incremented on every change.")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -37,9 +37,10 @@ class Axis:
     first_year: int
     last_year: int
     today: date
+    width: float = WIDTH
 
     @classmethod
-    def covering(cls, milestones, today):
+    def covering(cls, milestones, today, **options):
         """Return the axis spanning the milestones' windows and today, at most MAX_YEARS long."""
         years = {periods.fiscal_year(today)}
         for milestone in milestones:
@@ -47,7 +48,7 @@ class Axis:
                 if day is not None:
                     years.add(periods.fiscal_year(day))
         first = min(years)
-        return cls(first, min(max(years), first + MAX_YEARS - 1), today)
+        return cls(first, min(max(years), first + MAX_YEARS - 1), today, **options)
 
     @property
     def start(self):
@@ -64,7 +65,7 @@ class Axis:
     def x(self, day):
         """Return the position of the start of ``day``, clamped to the axis."""
         offset = min(max((day - self.start).days, 0), self.days)
-        return round(offset * WIDTH / self.days, 1)
+        return round(offset * self.width / self.days, 1)
 
     @property
     def years(self):
@@ -108,7 +109,7 @@ class Axis:
         if start is None and end is None:
             return None
         x = 0 if start is None else self.x(start)
-        right = WIDTH if end is None else self.x(end + timedelta(days=1))
+        right = self.width if end is None else self.x(end + timedelta(days=1))
         return Band(
             x=x,
             width=max(round(right - x, 1), 2),

@@ -20,10 +20,12 @@ urlpatterns = [
     path("plans/", plans.plans, name="plans"),
     path("plans/<slug:code>/changes/", plans.plan_changes, name="plan_changes"),
     path("plans/<slug:code>/changes.csv", plans.plan_changes_csv, name="plan_changes_csv"),
+    path("plans/<slug:code>/changes.xlsx", plans.plan_changes_xlsx, name="plan_changes_xlsx"),
     path("api/plans/<slug:code>/changes/", plans.api_plan_changes, name="api_plan_changes"),
     # The standardization programme: rates live or as of a snapshot, and the owners' report.
     path("programme/", programme.overview, name="programme"),
     path("programme/bodies.csv", programme.bodies_csv, name="programme_csv"),
+    path("programme/bodies.xlsx", programme.bodies_xlsx, name="programme_xlsx"),
     path("programme/<str:code>/", programme.body_page, name="programme_body"),
     path("programme/<str:code>/report/", programme.report, name="programme_report"),
     path("api/programme/", programme.api_programme, name="api_programme"),

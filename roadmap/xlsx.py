@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from roadmap.tabular import column_letter
@@ -102,7 +103,7 @@ def _cell(ref: str, value) -> str:
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return f'<c r="{ref}"><v>{value}</v></c>'
     if isinstance(value, datetime):
         raise TypeError("write date-times as text or dates: a cell holds no time zone")

@@ -1,20 +1,27 @@
-"""The reading pages in a real browser: keyboard use, axe-core checks, a screenshot.
+"""The pages in a real browser: keyboard use, axe-core on every page and admin screen,
+printing to PDF, and the screenshots shown in the README.
 
 Drives Debian's Chromium (never a downloaded browser) through Playwright against the live server.
 """
 
+import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from roadmap.models import Milestone, Organization
 from tests.conftest import CHROMIUM, PROJECT_DIR, require
 from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory
+from tests.showcase import build_showcase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
+SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+PASSWORD = "correct horse battery staple"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -119,12 +126,12 @@ def test_timeline_filter_milestone_and_dashboard_work_by_keyboard_and_pass_axe(
     page.keyboard.type("アドレス")
     page.keyboard.press("Enter")
     page.wait_for_url("**/?*q=*")
-    rows = page.locator("table.timeline tbody tr")
+    rows = page.locator(".chart-row")
     assert rows.count() == 1
     assert "2025-04-01 から期限超過" in rows.first.inner_text()
     assert_accessible(page)
 
-    rows.first.locator("a").focus()
+    rows.first.locator(".chart-label a").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/milestones/*/")
     assert page.locator("h1").inner_text() == "アドレス・ベース・レジストリの整備"
@@ -132,7 +139,7 @@ def test_timeline_filter_milestone_and_dashboard_work_by_keyboard_and_pass_axe(
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/dashboard/")
-    assert "東京都" in page.locator("#programme-heading + p + div table").inner_text()
+    assert "東京都" in page.locator("#programme-heading ~ .table-scroll table").first.inner_text()
     assert_accessible(page)
 
 
@@ -146,3 +153,128 @@ def test_language_switch_shows_the_timeline_in_english(plan, live_server, browse
     assert "Standardise the resident register" in page.locator("main").inner_text()
     assert "FY2025" in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+@pytest.fixture
+def showcase():
+    """The showcase schedule; returns its owner (who signs in with PASSWORD) and a milestone."""
+    return build_showcase()
+
+
+def sign_in(page, base_url, user):
+    """Sign in to the admin through its login form."""
+    page.goto(f"{base_url}{reverse('admin:login')}")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.wait_for_url(f"{base_url}{reverse('admin:index')}")
+
+
+def test_every_page_and_admin_screen_passes_axe(showcase, live_server, browser_page):
+    owner, milestone = showcase
+    page = browser_page
+    sign_in(page, live_server.url, owner)
+    addresses = [
+        "/",
+        "/?lang=en",
+        "/?view=table",
+        "/?group=initiative&scale=month",
+        milestone.get_absolute_url(),
+        "/dashboard/",
+        "/dashboard/?lang=en",
+        "/notifications/",
+        "/settings/",
+        "/?status=finished",
+        "/no-such-page/?lang=en",
+        reverse("admin:index"),
+        reverse("admin:roadmap_milestone_changelist"),
+        reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
+        reverse("admin:roadmap_milestone_revise_deadline", args=[milestone.pk]),
+    ]
+    for address in addresses:
+        page.goto(f"{live_server.url}{address}")
+        assert_accessible(page)
+
+
+def test_chart_axis_stays_in_view_while_the_rows_scroll(showcase, live_server, browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 1200, "height": 500})
+    page.goto(f"{live_server.url}/")
+    chart = page.locator(".chart")
+    axis_top = page.locator(".chart-axis").bounding_box()["y"]
+    chart.evaluate("chart => { chart.scrollTop = 200; }")
+    assert page.locator(".chart-axis").bounding_box()["y"] == axis_top
+    band = page.get_by_role("link", name=re.compile("アドレス・ベース・レジストリの整備 — "))
+    assert band.get_attribute("aria-label").endswith("デジタル庁 · 2024年度末 · 期限超過")
+
+
+def pdf_text(pdf):
+    """Return the PDF's text; NFKC undoes the fonts' radical forms (⽇ for 日)."""
+    return unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in pdf.pages))
+
+
+def test_owner_is_found_by_typing_part_of_its_name(showcase, live_server, browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("名前の一部を入力すると候補を絞り込めます").fill("東京都第2")
+    assert page.locator("#id_owner").input_value() == "131001"
+    page.get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**/?*owner=131001*")
+    assert page.locator(".chart-row").count() == 2
+
+
+def test_timeline_prints_on_landscape_a4_with_filters_date_and_page_numbers(
+    showcase, live_server, browser_page, tmp_path
+):
+    from pypdf import PdfReader
+
+    page = browser_page
+    page.goto(f"{live_server.url}/?owner=digital")
+    page.emulate_media(media="print")
+    path = tmp_path / "timeline.pdf"
+    page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
+    pdf = PdfReader(path)
+    first = pdf.pages[0]
+    width, height = float(first.mediabox.width), float(first.mediabox.height)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    text = pdf_text(pdf)
+    assert "担当組織 = digital" in text
+    assert "時点(日本時間)" in text  # NFKC makes the full-width brackets plain
+    assert "電子申請の原則化" in text
+    assert f"1 / {len(pdf.pages)}" in text
+
+
+def test_dashboard_prints_on_portrait_a4(showcase, live_server, browser_page, tmp_path):
+    from pypdf import PdfReader
+
+    page = browser_page
+    page.goto(f"{live_server.url}/dashboard/")
+    path = tmp_path / "dashboard.pdf"
+    page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
+    pdf = PdfReader(path)
+    width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (595, 842)
+    text = pdf_text(pdf)
+    assert "分野別" in text and "都道府県別" in text
+    assert f"{len(pdf.pages)} / {len(pdf.pages)}" in text
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_screenshots_for_the_readme(showcase, live_server, browser_page, language):
+    owner, milestone = showcase
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, live_server.url, owner)
+    # Each page shot from the part worth seeing: below the filters, at the chart or the figures.
+    shots = {
+        "timeline": ("/", ".view-options"),
+        "dashboard": ("/dashboard/", "#areas-heading"),
+        "milestone": (milestone.get_absolute_url(), "h1"),
+        "admin": (reverse("admin:roadmap_milestone_changelist"), "#header"),
+    }
+    for name, (address, top) in shots.items():
+        page.goto(f"{live_server.url}{address}?lang={language}")
+        assert page.locator("html").get_attribute("lang") == language
+        page.locator(top).first.evaluate("element => element.scrollIntoView()")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}.png"))

@@ -10,9 +10,9 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 
 pytestmark = pytest.mark.django_db
 
-# Every request: owner suggestions, designations by reason and in all, indicators (their
-# measurements: one more when there are any).
-EVERY_REQUEST = 4
+# Every request: owners to choose from, fiscal years, designations by reason and in all,
+# indicators (their measurements: one more when there are any).
+EVERY_REQUEST = 5
 # The state, stored rows, area titles, prefectures, owners count, owners page.
 DASHBOARD_QUERIES = 6 + EVERY_REQUEST
 # The state; counting: areas, area titles, owners, 2 progress; storing: savepoint, lock the state,
@@ -198,6 +198,25 @@ def test_a_filtered_dashboard_costs_the_same_queries_whatever_the_number_of_mile
     programme_at_scale(1000)
     with django_assert_num_queries(FILTERED_QUERIES):
         assert client.get("/dashboard/?status=planned").status_code == 200
+
+
+def test_dashboard_draws_status_bars_with_the_counts_written_on_them(client, programme):
+    html = client.get("/dashboard/").content.decode()
+    chart = html[html.index('aria-labelledby="area-chart-title"') :]
+    chart = chart[: chart.index("</svg>")]
+    counts = re.findall(
+        r'<text class="segment-count segment-count-(\w+)"[^>]*>(\d+)</text>', chart
+    )
+    assert ("done", "4") in counts
+
+
+def test_dashboard_shades_the_47_tile_map_by_share_of_bodies_done(client, programme):
+    html = client.get("/dashboard/").content.decode()
+    assert html.count('<rect class="tile shade') == 47 + 6  # 47 tiles, six legend keys
+    tile = r'<rect class="tile (shade-\w+)"[^>]*/>\s*<text[^>]*>東京</text>\s*<text[^>]*>(\S+)<'
+    tokyo = re.search(tile, html)
+    assert tokyo.groups() == ("shade-1", "25%")
+    assert "25.0%" in text(client.get("/dashboard/"))
 
 
 def test_the_programme_scope_is_stated_as_officially_counted_beside_the_generated_count(client):

@@ -139,6 +139,16 @@ def test_each_item_shows_deadline_phrase_status_and_an_absolute_link(settings):
     assert '<html lang="en">' in html
 
 
+def test_each_item_links_owners_to_the_milestones_change_form_too(settings):
+    settings.SITE_URL = "https://roadmap.example.go.jp"
+    late = notice(user=UserFactory())
+    send()
+    [digest] = mail.outbox
+    edit = f"https://roadmap.example.go.jp/admin/roadmap/milestone/{late.milestone.pk}/change/"
+    assert edit in digest.body
+    assert f'href="{edit}"' in digest.alternatives[0][0]
+
+
 def test_a_title_with_line_breaks_cannot_reach_the_headers():
     notice(user=UserFactory(), milestone=MilestoneFactory(title_ja="移行\nBcc: x@evil.example"))
     send()

@@ -15,7 +15,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TIMELINE_QUERIES = 4  # count, page of milestones, owner suggestions, baseline editions
+TIMELINE_QUERIES = 5  # count, page of milestones, owners to choose from, fiscal years,
+# baseline editions
 # milestone, revisions, their users, comments, authors, steps, editions, history, owners,
 # indicators (their measurements: one more when there are any)
 MILESTONE_QUERIES = 10
@@ -58,10 +59,10 @@ def varied_milestones(count):
 # Timeline ------------------------------------------------------------------------------------
 
 
-def test_timeline_groups_milestones_by_fiscal_year_and_quarter_of_the_deadline(client):
+def test_table_view_groups_milestones_by_fiscal_year_and_quarter_of_the_deadline(client):
     MilestoneFactory(title_ja="早い", deadline=date(2025, 4, 10), window_end=date(2025, 4, 10))
     MilestoneFactory(title_ja="年度末", deadline=date(2026, 3, 31))
-    page = text(client.get("/"))
+    page = text(client.get("/?view=table"))
     assert "2025年度（令和7年度）" in page
     first_quarter = page.index("2025年度（令和7年度） 第1四半期")
     fourth_quarter = page.index("2025年度（令和7年度） 第4四半期")
@@ -100,14 +101,14 @@ def test_timeline_row_shows_owner_phrase_deadline_status_overdue_and_rag_in_word
 
 def test_unassessed_rag_and_not_overdue_are_said_in_words(client):
     MilestoneFactory()
-    page = text(client.get("/"))
+    page = text(client.get("/?view=table"))
     assert "未評価" in page
     assert "なし" in page
 
 
-def test_band_is_drawn_as_svg_without_inline_styles_and_hidden_from_screen_readers(client):
+def test_table_view_band_is_svg_without_inline_styles_and_hidden_from_screen_readers(client):
     MilestoneFactory(window_start=date(2025, 4, 1), window_end=date(2026, 3, 31))
-    html = client.get("/").content.decode()
+    html = client.get("/?view=table").content.decode()
     assert re.search(r'<rect class="band" x="[\d.]+" y="26" width="[\d.]+"', html)
     assert "style=" not in html
     assert all('aria-hidden="true"' in svg for svg in re.findall(r"<svg[^>]*>", html))
@@ -115,12 +116,12 @@ def test_band_is_drawn_as_svg_without_inline_styles_and_hidden_from_screen_reade
 
 def test_band_has_a_text_equivalent_of_the_window(client):
     MilestoneFactory(window_start=date(2025, 4, 1), window_end=date(2026, 3, 31))
-    assert "期間： 2025-04-01 – 2026-03-31" in text(client.get("/"))
+    assert "期間： 2025-04-01 – 2026-03-31" in text(client.get("/?view=table"))
 
 
 def test_open_ended_window_is_drawn_open_and_written_with_an_ellipsis(client):
     MilestoneFactory(window_start=None, window_end=date(2026, 3, 31))
-    response = client.get("/")
+    response = client.get("/?view=table")
     assert 'class="band band-open"' in response.content.decode()
     assert "期間： … – 2026-03-31" in text(response)
 
@@ -135,7 +136,7 @@ def test_today_is_marked_on_the_axis(client):
 
 def test_english_timeline_uses_english_titles_and_fiscal_year_labels(client):
     MilestoneFactory(title_en="Register migrated", deadline=date(2026, 3, 31))
-    page = text(client.get("/?lang=en"))
+    page = text(client.get("/?view=table&lang=en"))
     assert "FY2025" in page
     assert "Q4" in page
     assert "Register migrated" in page
@@ -169,10 +170,10 @@ def test_export_links_carry_the_filters_but_not_the_page(client):
 
 def test_long_lists_are_paginated_by_a_hundred(client):
     bulk_milestones(101)
-    first, second = client.get("/"), client.get("/?page=2")
+    first, second = client.get("/?view=table"), client.get("/?view=table&page=2")
     assert first.content.decode().count('<th scope="row"><a href="/milestones/') == 100
     assert second.content.decode().count('<th scope="row"><a href="/milestones/') == 1
-    assert 'href="?page=2"' in first.content.decode()
+    assert 'href="?view=table&amp;page=2"' in first.content.decode()
 
 
 def test_next_page_link_keeps_the_filters(client):
@@ -503,3 +504,145 @@ def test_an_unexpected_error_shows_a_readable_page_without_internals(client):
     assert "Something went wrong" in page
     assert "internal detail" not in page
     assert "Traceback" not in page
+
+
+# Timeline chart -------------------------------------------------------------------------------
+
+
+def test_timeline_is_one_chart_with_one_axis_and_rows_grouped_by_fiscal_year(client):
+    MilestoneFactory(title_ja="早い", deadline=date(2025, 4, 10), window_end=date(2025, 4, 10))
+    MilestoneFactory(title_ja="遅い", deadline=date(2027, 3, 31), window_end=date(2027, 3, 31))
+    html = client.get("/").content.decode()
+    assert html.count('class="chart-axis"') == 1
+    chart = html[html.index('<div class="chart"') :]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", chart))
+    assert page.index("2025年度（令和7年度）") < page.index("早い")
+    assert page.index("早い") < page.index("2026年度（令和8年度）") < page.index("遅い")
+
+
+def test_every_band_is_a_link_named_with_owner_deadline_and_state(client):
+    milestone = MilestoneFactory(
+        title_ja="住民記録",
+        owner=OrganizationFactory(name_ja="デジタル庁"),
+        overdue_since=date(2026, 4, 1),
+    )
+    html = client.get("/").content.decode()
+    band_link = re.search(r'<a class="chart-band" href="([^"]+)" aria-label="([^"]+)">', html)
+    assert band_link.groups() == (
+        f"/milestones/{milestone.pk}/",
+        "住民記録 — デジタル庁 · 2025年度末 · 期限超過",
+    )
+    assert re.search(r'<text class="band-text overdue-text"[^>]*>期限超過</text>', html)
+
+
+def test_chart_rows_show_owner_phrase_deadline_status_overdue_and_rag_in_words(client):
+    MilestoneFactory(
+        title_ja="住民記録システムの移行",
+        owner=OrganizationFactory(name_ja="デジタル庁"),
+        phrase="原則2025年度まで",
+        status=Milestone.Status.IN_PROGRESS,
+        overdue_since=date(2026, 4, 1),
+        rag=Milestone.Rag.RED,
+    )
+    page = text(client.get("/"))
+    for words in (
+        "デジタル庁",
+        "原則2025年度まで",
+        "2026-03-31",
+        "実施中",
+        "2026-04-01 から期限超過",
+        "赤：遅延",
+    ):
+        assert words in page
+
+
+def test_soft_and_open_windows_are_drawn_differently_from_firm_ones(client):
+    MilestoneFactory(soft=True)
+    MilestoneFactory(window_start=date(2025, 4, 1), window_end=None, deadline=None)
+    html = client.get("/").content.decode()
+    assert 'class="band band-soft band-planned"' in html
+    assert 'class="band band-open band-planned"' in html
+    assert '<path class="open-end"' in html
+
+
+def test_chart_groups_rows_by_initiative_on_request(client):
+    MilestoneFactory(initiative=InitiativeFactory(number="7", title_ja="行政のDX"))
+    page = text(client.get("/?group=initiative"))
+    assert "7 行政のDX" in page
+
+
+@pytest.mark.parametrize(("scale", "label"), [("quarter", ">Q3<"), ("month", ">10月<")])
+def test_chart_zooms_to_quarters_or_months(client, scale, label):
+    MilestoneFactory()
+    assert label in client.get(f"/?scale={scale}").content.decode()
+
+
+def test_unknown_scale_group_or_view_gets_a_400_naming_it(client):
+    for query in ("scale=week", "group=owner", "view=grid"):
+        response = client.get(f"/?{query}")
+        assert response.status_code == 400
+        assert f"{query.split('=')[0]} には" in text(response)
+
+
+def test_dated_event_is_placed_at_its_date_not_under_no_deadline(client):
+    MilestoneFactory(
+        title_ja="SOBO-WEBの運用開始",
+        kind=Milestone.Kind.EVENT,
+        phrase="2024年4月",
+        window_start=date(2024, 4, 1),
+        window_end=date(2024, 4, 30),
+        deadline=None,
+        precision=Milestone.Precision.MONTH,
+    )
+    page = text(client.get("/"))
+    assert "期限の定めなし" not in page
+    assert page.index("2024年度（令和6年度）") < page.index("SOBO-WEBの運用開始")
+
+
+def test_table_view_is_one_click_away_and_keeps_the_filters(client):
+    MilestoneFactory(status=Milestone.Status.IN_PROGRESS)
+    html = client.get("/?status=in_progress").content.decode()
+    assert 'href="?status=in_progress&amp;view=table"' in html
+
+
+def test_milestone_page_shows_its_own_band_on_the_axis(client):
+    milestone = MilestoneFactory(window_start=date(2025, 4, 1))
+    html = client.get(milestone.get_absolute_url()).content.decode()
+    assert html.count('class="chart-svg"') == 2
+    assert '<rect class="band band-planned"' in html
+
+
+# Filters -----------------------------------------------------------------------------------
+
+
+def test_owner_is_chosen_by_name_and_the_address_keeps_the_code(client):
+    MilestoneFactory(owner=OrganizationFactory(code="digital", name_ja="デジタル庁"))
+    html = client.get("/?owner=digital").content.decode()
+    assert '<option value="digital" selected>デジタル庁</option>' in html
+
+
+def test_fiscal_year_is_a_choice_of_the_years_that_occur(client):
+    MilestoneFactory(deadline=date(2025, 3, 31))
+    MilestoneFactory(deadline=date(2027, 3, 31))
+    html = client.get("/?fy=2025&lang=en").content.decode()
+    options = re.findall(r'<option value="(\d{4})"( selected)?>([^<]+)</option>', html)
+    assert options == [
+        ("2024", "", "FY2024"),
+        ("2025", " selected", "FY2025"),
+        ("2026", "", "FY2026"),
+    ]
+    assert "2025年度（令和7年度）" in client.get("/").content.decode()
+
+
+def test_filter_form_names_its_address(client):
+    html = client.get("/dashboard/").content.decode()
+    assert '<form class="filters" method="get" action="/dashboard/"' in html
+
+
+# Language and errors ---------------------------------------------------------------------------
+
+
+def test_page_not_found_answers_in_english_when_asked(client):
+    response = client.get("/no-such-page/?lang=en")
+    assert response.status_code == 404
+    assert "Not found" in text(response)

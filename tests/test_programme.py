@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from roadmap.exports import XLSX_TYPE
 from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
 from roadmap.programme import rates
 from roadmap.programme.designations import designate
@@ -18,6 +19,7 @@ from roadmap.programme.models import Designation, ProgressSnapshot, StepChange, 
 from roadmap.programme.snapshots import take_snapshot
 from roadmap.programme.steps import Cell, record_steps, report_body
 from roadmap.standardization import generate
+from roadmap.tabular import read_table
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -453,3 +455,13 @@ def test_monthly_job_freezes_the_last_day_of_the_previous_month(programme):
     expected = last_month_end(timezone.localdate()).isoformat()
     assert snapshot_progress_task() == {"as_of": expected, "created": True}
     assert snapshot_progress_task() == {"as_of": expected, "created": False}
+
+
+def test_workbook_of_the_body_table(client, programme):
+    response = client.get("/programme/bodies.xlsx?q=はこだて")
+    assert response["Content-Type"] == XLSX_TYPE
+    table = read_table(response.content)
+    assert table.header[:5] == ["code", "name", "reading", "systems", "completion"]
+    [row] = table.rows
+    assert (row.text("name"), row.value("systems"), row.value("live")) == ("函館市", 20, True)
+    assert client.get("/programme/bodies.xlsx?nope=1").status_code == 400

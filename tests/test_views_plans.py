@@ -2,10 +2,13 @@
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
+from roadmap.exports import XLSX_TYPE
 from roadmap.models import Milestone
+from roadmap.tabular import read_table
 from tests.editions import earlier_edition, import_sample
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +119,14 @@ def test_the_milestone_page_lists_its_wording_in_each_edition(client, editions):
     html = client.get(f"/milestones/{reworded.pk}/?lang=en").content.decode()
     section = html[html.index('id="editions-heading"') :]
     assert section.index("2025年度までに") < section.index("2025年度末までに")
+
+
+def test_the_workbook_of_changes_has_the_csv_columns_as_typed_cells(client, editions):
+    response = client.get("/plans/sample-2025/changes.xlsx")
+    assert response["Content-Type"] == XLSX_TYPE
+    table = read_table(response.content)
+    csv_header = client.get("/plans/sample-2025/changes.csv").content.decode("utf-8-sig")
+    assert ",".join(table.header) == csv_header.splitlines()[0]
+    earlier = next(row for row in table.rows if row.text("ref") == "sample-earlier")
+    assert (earlier.text("class"), earlier.value("shift_days")) == ("moved_earlier", -365)
+    assert earlier.value("old_deadline") == date(2027, 3, 31)

@@ -454,6 +454,7 @@ def build_digest(
                 "deadline": gettext("Deadline"),
                 "phrase": gettext("Phrase"),
                 "status": gettext("Status"),
+                "edit": gettext("Update it in the admin"),
             },
         }
         context["overdue_count"] = sum(item["overdue"] for item in context["items"])
@@ -489,6 +490,8 @@ def _item(notice, as_of, language) -> dict:
         "phrase": milestone.phrase,
         "status": milestone.get_status_display(),
         "url": absolute_url(milestone),
+        "edit_url": settings.SITE_URL
+        + reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
     }
 
 

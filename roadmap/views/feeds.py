@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max, Sum
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
@@ -19,6 +19,7 @@ from roadmap.exports import (
     milestones_workbook,
     slip_days,
     url_of,
+    workbook_response,
 )
 from roadmap.filters import filter_milestones, paginate, positive_integer
 from roadmap.models import Milestone
@@ -254,7 +255,6 @@ def csv_rows(queryset):
 
 # Excel -------------------------------------------------------------------------------------
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What the second sheet lists as the filters: every parameter but the reading language.
 NOT_FILTERS = {"lang"}
 
@@ -271,11 +271,8 @@ def xlsx_export(request):
     source = f"{settings.SITE_URL}{request.get_full_path()}"
 
     def render(queryset):
-        response = HttpResponse(
-            milestones_workbook(queryset, filters=filters, source=source), content_type=XLSX_TYPE
-        )
-        response["Content-Disposition"] = 'attachment; filename="milestones.xlsx"'
-        return response
+        data = milestones_workbook(queryset, filters=filters, source=source)
+        return workbook_response(data, "milestones.xlsx")
 
     return unless_unchanged(request, filterset.qs, render)
 

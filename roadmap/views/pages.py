@@ -2,15 +2,24 @@
 
 from collections import defaultdict
 
-from django.db.models import ForeignKey, Prefetch
+from django.db.models import F, ForeignKey, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import baselines, periods, standard_steps, standardization, tallies
+from roadmap import (
+    baselines,
+    chart,
+    dashboard_charts,
+    periods,
+    standard_steps,
+    standardization,
+    tallies,
+)
 from roadmap import dashboard as dashboard_figures
-from roadmap.filters import PageNotFound, filter_milestones, paginate
-from roadmap.models import Indicator, Milestone, MilestoneEdition, Organization, Plan
+from roadmap.filter_form import offer_choices
+from roadmap.filters import BadQuery, PageNotFound, filter_milestones, paginate, shorten
+from roadmap.models import Indicator, Milestone, MilestoneEdition, Plan
 from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.indicators import IndicatorFilter, indicator_rows
@@ -18,45 +27,73 @@ from roadmap.views.reading import html_answer, language, milestones, reading_vie
 
 PER_PAGE = 100
 OWNERS_PER_PAGE = 100
-# Organizations offered as suggestions in the owner filter; municipalities are typed by code.
-SUGGESTED_KINDS = (
-    Organization.Kind.MINISTRY,
-    Organization.Kind.AGENCY,
-    Organization.Kind.PREFECTURE,
-)
 HISTORY_HIDDEN_FIELDS = ("version",)
+INITIATIVE_ORDER = (
+    "initiative__plan_id",
+    "initiative__number",
+    F("deadline").asc(nulls_last=True),
+    "ref",
+)
 
 
-def owner_suggestions():
-    """Return the organizations offered as owner-filter suggestions."""
-    return Organization.objects.filter(kind__in=SUGGESTED_KINDS).only("code", "name_ja", "name_en")
+# The timeline's own choices, besides the filters: how to group, how far to zoom, which view.
+CHART_CHOICES = {"group": chart.GROUPS, "scale": tuple(chart.SCALES), "view": chart.VIEWS}
+
+
+def chart_options(request):
+    """Return the timeline's group, scale and view, or raise BadQuery naming a wrong value."""
+    options = {}
+    for name, allowed in CHART_CHOICES.items():
+        value = request.GET.get(name) or allowed[0]
+        if value not in allowed:
+            raise BadQuery(
+                [
+                    gettext("%(name)s must be one of %(allowed)s, not “%(value)s”.")
+                    % {"name": name, "allowed": ", ".join(allowed), "value": shorten(value)}
+                ]
+            )
+        options[name] = value
+    return options
 
 
 @reading_view(html_answer)
 def timeline(request):
-    """Show the filtered milestones grouped by fiscal year and quarter of their deadline."""
+    """Show the filtered milestones as a chart on one fiscal-year axis, or as tables."""
     edition = baselines.baseline_edition(request)
     selected = baselines.with_baseline(milestones(), edition)
-    filterset = filter_milestones(request, selected, allowed=baselines.ALLOWED)
-    page = paginate(request, filterset.qs, PER_PAGE)
+    filterset = filter_milestones(
+        request, selected, allowed=baselines.ALLOWED | set(CHART_CHOICES)
+    )
+    options = chart_options(request)
+    selected = filterset.qs
+    if options["group"] == "initiative":
+        selected = selected.order_by(*INITIATIVE_ORDER)
+    page = paginate(request, selected, PER_PAGE)
     today = timezone.localdate()
     rows = list(page.object_list)
-    axis = Axis.covering(rows, today)
-    return render(
-        request,
-        "roadmap/timeline.html",
-        {
-            "filterset": filterset,
-            "owner_suggestions": owner_suggestions(),
-            "page": page,
-            "axis": axis,
-            "groups": group_rows(rows, axis),
-            "today": today,
-            "language": language(),
-            "baseline": edition,
-            "editions": Plan.objects.only("code", "title_ja", "title_en", "decided_on"),
-        },
-    )
+    current = language()
+    context = {
+        "filterset": filterset,
+        "owner_options": offer_choices(filterset, current),
+        "page": page,
+        "today": today,
+        "language": current,
+        "options": options,
+        "baseline": edition,
+        "editions": Plan.objects.only("code", "title_ja", "title_en", "decided_on"),
+    }
+    if options["view"] == "table":
+        axis = Axis.covering(rows, today)
+        context.update(axis=axis, groups=group_rows(rows, axis))
+    else:
+        axis = chart.chart_axis(rows, today, options["scale"])
+        context.update(
+            axis=axis,
+            ticks=chart.ticks(axis, options["scale"], current),
+            chart_groups=chart.chart_groups(rows, axis, options["group"], current),
+            axis_height=chart.AXIS_HEIGHT,
+        )
+    return render(request, "roadmap/timeline.html", context)
 
 
 @reading_view(html_answer)
@@ -81,21 +118,28 @@ def milestone_detail(request, pk):
     if milestone is None:
         raise PageNotFound(gettext("There is no milestone number %(pk)d.") % {"pk": pk})
     current = language()
+    today = timezone.localdate()
+    axis = chart.chart_axis([milestone], today, "fy")
     return render(
         request,
         "roadmap/milestone_detail.html",
         {
             "milestone": milestone,
+            "axis": axis,
+            "ticks": chart.ticks(axis, "fy", current),
+            "row": chart.chart_row(milestone, axis, current),
+            "options": {"scale": "fy"},
+            "axis_height": chart.AXIS_HEIGHT,
             "language": current,
             "rule_explanation": rule_explanation(milestone.rule, current),
             "history": history_entries(milestone),
             "steps": standard_steps.progress(milestone.steps.all(), current),
             "indicators": indicator_rows(
                 Indicator.objects.filter(initiative=milestone.initiative_id),
-                as_of=timezone.localdate(),
+                as_of=today,
                 current_language=current,
             ),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -174,6 +218,8 @@ def dashboard(request):
     else:
         # The whole plan: the stored figures, counted again only after a change.
         figures = tallies.current()
+    current = language()
+    rates = dashboard_charts.prefecture_rates(figures.prefectures)
     indicators = Indicator.objects.all()
     if chosen.get("owner"):
         indicators = indicators.filter(owner=chosen["owner"])
@@ -184,14 +230,25 @@ def dashboard(request):
         "roadmap/dashboard.html",
         {
             "filterset": filterset,
-            "owner_suggestions": owner_suggestions(),
+            "owner_options": offer_choices(filterset, current),
             "areas": figures.areas,
+            "area_chart": dashboard_charts.status_bars(figures.areas, current),
+            "status_legend": dashboard_charts.status_legend(),
+            "tile_map": dashboard_charts.tile_map(rates, current),
+            "map_legend": dashboard_charts.legend_steps(),
+            "prefecture_bars": dashboard_charts.rate_bars(
+                [
+                    (row.organization.name(current), row.percent_done)
+                    for row in figures.prefectures
+                    if row.organization
+                ]
+            ),
             "owners": paginate(request, figures.owners, OWNERS_PER_PAGE),
             "prefectures": figures.prefectures,
             "prefecture_total": dashboard_figures.totals(figures.prefectures),
             "systems": figures.systems,
             "indicators": indicator_rows(
-                indicators, as_of=timezone.localdate(), current_language=language()
+                indicators, as_of=timezone.localdate(), current_language=current
             ),
             "scope": {
                 "official": f"{standardization.OFFICIAL_SYSTEM_COUNT:,}",

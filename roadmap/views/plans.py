@@ -11,7 +11,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from roadmap.editions import ChangeClass, changes_between, counts
-from roadmap.exports import PK_PLACEHOLDER, milestone_url_template
+from roadmap.exports import (
+    PK_PLACEHOLDER,
+    milestone_url_template,
+    table_workbook,
+    workbook_response,
+)
 from roadmap.filters import BadQuery, PageNotFound, check_query_string, shorten
 from roadmap.models import Initiative, Plan
 from roadmap.views.feeds import neutralised
@@ -84,6 +89,17 @@ def plan_changes_csv(request, code):
     name = f"{plan.code}-changes" + (f"-since-{since.code}" if since else "")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
+
+
+@reading_view(text_answer)
+def plan_changes_xlsx(request, code):
+    """Return an edition's classified changes as an .xlsx workbook with typed cells."""
+    plan, since, changes = comparison(request, code)
+    rows = [csv_values(change) for change in changes]
+    widths = [24, 24, 16, 12, 50, 28, 28, 12, 12, 10, 40]
+    data = table_workbook(request, "Changes", CSV_COLUMNS, widths, rows)
+    name = f"{plan.code}-changes" + (f"-since-{since.code}" if since else "")
+    return workbook_response(data, f"{name}.xlsx")
 
 
 @reading_view(json_answer)

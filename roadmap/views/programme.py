@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
+from roadmap.exports import table_workbook, workbook_response
 from roadmap.filters import BadQuery, PageNotFound, check_query_string, paginate, shorten
 from roadmap.models import Milestone, Organization, Step, StepState
 from roadmap.programme import rates
@@ -146,31 +147,27 @@ def overview(request):
     )
 
 
-@reading_view(text_answer)
-def bodies_csv(request):
-    """Return the body table (code, name, reading, rates) as CSV, live or as of a snapshot."""
+BODY_COLUMNS = (
+    "code",
+    "name",
+    "reading",
+    "systems",
+    "completion",
+    "in_progress",
+    "not_started",
+    "as_of",
+    "live",
+)
+
+
+def body_rows(request):
+    """Return the day of the body table and its rows, live or as of a snapshot."""
     snapshot, prefecture = programme_query(request, PROGRAMME_PARAMETERS - {"page"})
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     day = snapshot.as_of if snapshot else timezone.localdate()
-    response["Content-Disposition"] = f'attachment; filename="programme-bodies-{day}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "code",
-            "name",
-            "reading",
-            "systems",
-            "completion",
-            "in_progress",
-            "not_started",
-            "as_of",
-            "live",
-        ]
-    )
+    rows = []
     for row in body_table(request, snapshot, prefecture):
         figures = rates.as_rates(row)
-        writer.writerow(
+        rows.append(
             [
                 row["body__code"],
                 row["body__name_ja"],
@@ -179,11 +176,34 @@ def bodies_csv(request):
                 figures.completion,
                 figures.in_progress,
                 figures.not_started,
-                day.isoformat(),
-                "false" if snapshot else "true",
+                day,
+                snapshot is None,
             ]
         )
+    return day, rows
+
+
+@reading_view(text_answer)
+def bodies_csv(request):
+    """Return the body table (code, name, reading, rates) as CSV, live or as of a snapshot."""
+    day, rows = body_rows(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="programme-bodies-{day}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(BODY_COLUMNS)
+    for row in rows:
+        writer.writerow([*row[:-2], row[-2].isoformat(), "true" if row[-1] else "false"])
     return response
+
+
+@reading_view(text_answer)
+def bodies_xlsx(request):
+    """Return the body table as an .xlsx workbook with typed cells and a sheet describing it."""
+    day, rows = body_rows(request)
+    widths = [10, 20, 24, 10, 12, 12, 12, 12, 8]
+    data = table_workbook(request, "Bodies", BODY_COLUMNS, widths, rows)
+    return workbook_response(data, f"programme-bodies-{day}.xlsx")
 
 
 def body_context(request, code):
