@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench messages design-tokens clean
+.PHONY: install run test lint bench load messages design-tokens clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -44,8 +44,24 @@ bench: install
 	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md \
 	--scale $(SCALE) --scaled-database-url $(BENCH_SCALED_DATABASE_URL)
 
+# Locust against gunicorn on PostgreSQL at full programme size for LOAD_MINUTES minutes (the
+# database is created and filled on the first run); the report goes to docs/load.md.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_load
+LOAD_MINUTES ?= 2
+load: install
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python -m loadtest.run --minutes $(LOAD_MINUTES)
+
+# The embedded SQLite database, copied while the tracker runs (PostgreSQL: pg_dump, see
+# docs/operations.md). `make restore FILE=var/backups/tracker-….sqlite3` puts one back.
+backup: install
+	$(BIN)/python manage.py backup $(if $(FILE),--output "$(FILE)")
+
+restore: install
+	@test -n "$(FILE)" || { echo "Name the backup to restore: make restore FILE=var/backups/tracker-….sqlite3" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
+
 messages: install
-	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests
+	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests --ignore=gunicorn.conf.py
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 # The Digital Agency design system's tokens (MIT), built CSS vendored with its licence: Node is

@@ -8,4 +8,7 @@ class RoadmapConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from roadmap import security  # noqa: F401 (connects the audit-log receivers)
+        from roadmap import (  # noqa: F401 (registers checks, connects the audit-log receivers)
+            checks,
+            security,
+        )

@@ -38,6 +38,7 @@ from roadmap.services.milestones import (
 )
 from roadmap.services.recurring import create_series, is_recurrence
 from roadmap.tabular import CellError, Place, Row, Table, TableError, cell_text, read_table
+from roadmap.validators import validate_no_control_characters
 
 COLUMNS = (
     "ref",
@@ -54,6 +55,7 @@ COLUMNS = (
 OPTIONAL_COLUMNS = {"source_text", "event"}
 REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
 MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
+TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
 # The export names the owner's code owner_code; an import takes either name.
 ALIASES = {"owner_code": "owner"}
 PHRASE_COLUMNS = {"phrase"}
@@ -277,6 +279,11 @@ def _check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> li
     for column, limit in MAX_LENGTHS.items():
         if len(values[column]) > limit:
             error(column, f"at most {limit} characters, not {len(values[column])}.")
+    for column in TEXT_COLUMNS:
+        try:
+            validate_no_control_characters(values[column])
+        except ValidationError as problem:
+            error(column, " ".join(problem.messages))
     if values["ref"]:
         try:
             validate_slug(values["ref"])

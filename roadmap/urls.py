@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, indicators, pages, plans, programme
+from roadmap.views import account, feeds, indicators, pages, plans, programme, schema
 
 app_name = "roadmap"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("milestones.xlsx", feeds.xlsx_export, name="xlsx"),
     path("api/milestones/", feeds.api_milestones, name="api_milestones"),
+    path("api/schema/", schema.openapi_view, name="api_schema"),
     path("indicators.csv", indicators.csv_indicators, name="indicators_csv"),
     path("api/indicators/", indicators.api_indicators, name="api_indicators"),
     # Editions of the plan and what changed between them.

@@ -342,8 +342,9 @@ def test_queueing_costs_the_same_queries_whatever_the_number_of_milestones(
     organization = MembershipFactory().organization
     MilestoneFactory.create_batch(count, owner=organization, deadline=DEADLINE)
     MilestoneFactory.create_batch(count, owner=organization, deadline=DEADLINE + timedelta(7))
-    # Savepoint, one INSERT … SELECT per kind of notice, release: the database writes the rows.
-    with django_assert_num_queries(4):
+    # Savepoint, the check of the users' settings (one read), one INSERT … SELECT per kind of
+    # notice, release: the database writes the rows.
+    with django_assert_num_queries(5):
         result = queue_notifications(as_of=FIRST_OVERDUE_DAY)
     assert result == {"overdue": count, "due_soon": count}
 

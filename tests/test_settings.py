@@ -35,7 +35,9 @@ def test_debug_runs_without_secret_key():
     assert result.returncode == 0, result.stderr
 
 
-def test_check_deploy_is_clean_with_debug_off_and_a_real_key():
+def test_check_deploy_is_clean_with_debug_off_and_a_real_key(tmp_path):
+    # A complete deployment: static files collected (an empty manifest stands for them).
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
     result = run_manage(
         "check",
         "--deploy",
@@ -43,6 +45,7 @@ def test_check_deploy_is_clean_with_debug_off_and_a_real_key():
         "WARNING",
         DEBUG="false",
         SECRET_KEY="a-real-secret-key-" + "x7Yq9PzL3mKw2Rt8Vn4Bc6Hd1Jf5Gs0Qa" * 2,
+        STATIC_ROOT=tmp_path,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

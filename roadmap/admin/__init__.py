@@ -10,10 +10,11 @@ deadline only ever changes through "Revise deadline", which records a reason.
 - ``filters``: the list filters;
 - ``milestones``: milestones, their bulk actions, history and deadline revisions;
 - ``records``: organizations and reference data, steps, revisions, notices and settings;
-- ``indicators``: indicators, their measurements, recurring commitments and event dates.
+- ``indicators``: indicators, their measurements, recurring commitments and event dates;
+- ``jobs``: the items a scheduled job could not process.
 """
 
-from roadmap.admin import indicators, milestones, records  # noqa: F401 (registers the admins)
+from roadmap.admin import indicators, jobs, milestones, records  # noqa: F401 (registers the admins)
 
 # The programme's records register themselves with the admin site.
 from roadmap.programme import admin as programme_admin  # noqa: F401

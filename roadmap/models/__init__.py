@@ -14,6 +14,7 @@ from roadmap.models.indicators import (
 )
 from roadmap.models.milestones import Milestone, MilestoneQuerySet
 from roadmap.models.notifications import (
+    JobFailure,
     Notification,
     NotificationQuerySet,
     PendingImport,
@@ -65,6 +66,7 @@ __all__ = [
     "Indicator",
     "IndicatorQuerySet",
     "Initiative",
+    "JobFailure",
     "Measurement",
     "Membership",
     "Milestone",

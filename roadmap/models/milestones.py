@@ -13,6 +13,12 @@ from simple_history.models import HistoricalRecords
 from roadmap import periods
 from roadmap.models.organizations import BelongingQuerySet, Organization
 from roadmap.models.plans import EventDate, Initiative, Titled
+from roadmap.validators import (
+    CleanOnSave,
+    validate_no_control_characters,
+)
+
+TEXT = [validate_no_control_characters]
 
 
 class MilestoneQuerySet(BelongingQuerySet):
@@ -75,7 +81,7 @@ class MilestoneQuerySet(BelongingQuerySet):
             )
 
 
-class Milestone(Titled, models.Model):
+class Milestone(Titled, CleanOnSave):
     class Kind(models.TextChoices):
         DEADLINE = "deadline", _("Deadline (must be finished)")
         START = "start", _("Start (must have begun)")
@@ -126,16 +132,16 @@ class Milestone(Titled, models.Model):
         on_delete=models.PROTECT,
         related_name="milestones",
     )
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
-    source_text = models.TextField(_("source wording"), blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, validators=TEXT)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, validators=TEXT)
+    source_text = models.TextField(_("source wording"), blank=True, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.DEADLINE)
     business_system = models.PositiveSmallIntegerField(
         _("standard business system"), null=True, blank=True
     )
 
     # The phrase as written and the window it resolves to (see roadmap.periods).
-    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True)
+    phrase = models.CharField(_("deadline phrase"), max_length=200, blank=True, validators=TEXT)
     reference_date = models.DateField(_("reference date"))
     window_start = models.DateField(_("window start"), null=True, blank=True)
     window_end = models.DateField(_("window end"), null=True, blank=True)

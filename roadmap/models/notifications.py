@@ -1,6 +1,7 @@
 """Notices about milestones and how each user wants to receive them."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -8,9 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from roadmap.models.indicators import Indicator, Measurement
 from roadmap.models.milestones import Milestone
+from roadmap.validators import (
+    REPEAT_DAYS_RANGE,
+    CleanOnSave,
+    validate_lead_days,
+    validate_no_control_characters,
+)
+
+TEXT = [validate_no_control_characters]
 
 
-class UserPreference(models.Model):
+class UserPreference(CleanOnSave):
     class Language(models.TextChoices):
         JAPANESE = "ja", "日本語"
         ENGLISH = "en", "English"
@@ -23,10 +32,19 @@ class UserPreference(models.Model):
     )
     digests_enabled = models.BooleanField(_("receive e-mail digests"), default=True)
     lead_days = models.JSONField(
-        _("reminder lead times (days)"), default=list, help_text=_("Empty means the defaults.")
+        _("reminder lead times (days)"),
+        default=list,
+        blank=True,
+        validators=[validate_lead_days],
+        help_text=_("Up to five numbers of days from 1 to 365; empty means the defaults."),
     )
     overdue_repeat_days = models.PositiveSmallIntegerField(
-        _("repeat overdue notices every (days)"), default=7
+        _("repeat overdue notices every (days)"),
+        default=7,
+        validators=[
+            MinValueValidator(REPEAT_DAYS_RANGE[0]),
+            MaxValueValidator(REPEAT_DAYS_RANGE[1]),
+        ],
     )
     working_days_only = models.BooleanField(
         _("send digests on working days only"),
@@ -35,6 +53,12 @@ class UserPreference(models.Model):
     )
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overdue_repeat_days__range=REPEAT_DAYS_RANGE),
+                name="preference_repeat_days_range",
+            )
+        ]
         verbose_name = _("notification settings")
         verbose_name_plural = _("notification settings")
 
@@ -170,3 +194,20 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return self.file_name
+
+
+class JobFailure(models.Model):
+    """One item a scheduled job could not process: the job went on with everyone else."""
+
+    job = models.CharField(_("job"), max_length=40)
+    item = models.CharField(_("item"), max_length=300, help_text=_("What failed, with its ids."))
+    reason = models.TextField(_("reason"))
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("failed job item")
+        verbose_name_plural = _("failed job items")
+
+    def __str__(self):
+        return f"{self.job}: {self.item}"

@@ -5,6 +5,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.language import localized
+from roadmap.validators import (
+    CleanOnSave,
+    validate_no_control_characters,
+)
+
+TEXT = [validate_no_control_characters]
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -47,7 +53,7 @@ class BelongingQuerySet(models.QuerySet):
         return self.filter(**{f"{self.parent_field}__in": getattr(parents, predicate)(user)})
 
 
-class Organization(models.Model):
+class Organization(CleanOnSave):
     class Kind(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")
         AGENCY = "agency", _("Agency")
@@ -61,9 +67,9 @@ class Organization(models.Model):
         unique=True,
         help_text=_("The local-government code where there is one, else a short identifier."),
     )
-    name_ja = models.CharField(_("name (Japanese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    name_kana = models.CharField(_("reading"), max_length=200, blank=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, validators=TEXT)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True, validators=TEXT)
+    name_kana = models.CharField(_("reading"), max_length=200, blank=True, validators=TEXT)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",

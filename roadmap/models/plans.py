@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from roadmap import periods
 from roadmap.language import localized
 from roadmap.models.organizations import Organization
+from roadmap.validators import (
+    CleanOnSave,
+    validate_no_control_characters,
+)
+
+TEXT = [validate_no_control_characters]
 
 
 class Titled:
@@ -17,13 +23,13 @@ class Titled:
         return localized(self, "title", language)
 
 
-class Plan(Titled, models.Model):
+class Plan(Titled, CleanOnSave):
     # The 2024 Priority Policy Program: what bootstrap loads and imports default to.
     PRIORITY_PLAN_2024 = "priority-plan-2024"
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, validators=TEXT)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, validators=TEXT)
     decided_on = models.DateField(
         _("decided on"), help_text=_("Relative phrases are resolved against this date.")
     )
@@ -47,7 +53,7 @@ class Plan(Titled, models.Model):
         return self.title_ja
 
 
-class Initiative(Titled, models.Model):
+class Initiative(Titled, CleanOnSave):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="initiatives")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
@@ -55,8 +61,8 @@ class Initiative(Titled, models.Model):
     number = models.CharField(
         _("number"), max_length=32, help_text=_("Position in the plan, such as 5.1.4.")
     )
-    title_ja = models.CharField(_("title (Japanese)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, validators=TEXT)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True, validators=TEXT)
     lead_organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -88,7 +94,7 @@ class DietSessionQuerySet(models.QuerySet):
         ]
 
 
-class DietSession(models.Model):
+class DietSession(CleanOnSave):
     """An ordinary Diet session (通常国会), kept as data so that users can add new ones."""
 
     number = models.PositiveSmallIntegerField(_("session number"), unique=True)

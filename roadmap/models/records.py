@@ -9,6 +9,12 @@ from django.utils.translation import pgettext_lazy
 
 from roadmap.models.milestones import Milestone
 from roadmap.models.organizations import BelongingQuerySet
+from roadmap.validators import (
+    CleanOnSave,
+    validate_no_control_characters,
+)
+
+TEXT = [validate_no_control_characters]
 
 
 class MilestoneRecordQuerySet(BelongingQuerySet):
@@ -17,7 +23,7 @@ class MilestoneRecordQuerySet(BelongingQuerySet):
     parent_field = "milestone"
 
 
-class DeadlineRevision(models.Model):
+class DeadlineRevision(CleanOnSave):
     class Kind(models.TextChoices):
         REPLAN = "replan", _("Official re-plan")
         SLIP = "slip", _("Slip")
@@ -25,9 +31,9 @@ class DeadlineRevision(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="revisions")
     old_phrase = models.CharField(_("old phrase"), max_length=200, blank=True)
     old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
-    new_phrase = models.CharField(_("new phrase"), max_length=200)
+    new_phrase = models.CharField(_("new phrase"), max_length=200, validators=TEXT)
     new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), validators=TEXT)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -59,13 +65,13 @@ class DeadlineRevision(models.Model):
         return self.new_deadline > self.old_deadline
 
 
-class StatusComment(models.Model):
+class StatusComment(CleanOnSave):
     """A note an owner attaches to a status change, shown with the milestone's history."""
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="comments")
     old_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
     new_status = models.CharField(max_length=12, choices=Milestone.Status.choices)
-    comment = models.TextField(_("comment"))
+    comment = models.TextField(_("comment"), validators=TEXT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -37,6 +37,7 @@ from django.utils.translation import gettext, ngettext
 from roadmap import periods
 from roadmap.exports import absolute_url
 from roadmap.models import Notification, UserPreference
+from roadmap.services.isolation import Failures
 from roadmap.workdays import is_working_day
 
 FIRST_RETRY = timedelta(minutes=5)
@@ -54,6 +55,8 @@ MARK_EVERY = 20
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
+# Digests and notices that could not be built or sent, recorded for the admin.
+FAILURES = Failures("send_digests")
 # Every statement that marks a notice also ends its claim.
 UNCLAIMED = {"claim": None, "claimed_at": None}
 
@@ -220,7 +223,8 @@ def _send_batch(recipients, run) -> list[Recipient]:
                     _release([n for r in recipients[index:] for n in notices.get(r.address, ())])
                     return recipients[index:]
                 current = [n for n in notices.get(recipient.address, ()) if _still_applies(n)]
-                if _send_digest(recipient, current, run, connection):
+                current = _renderable(current, run, language=recipient.language)
+                if _send_isolated(recipient, current, run, connection):
                     sent.append(current)
                 if len(sent) >= MARK_EVERY:
                     _mark_sent(sent, run)
@@ -300,6 +304,34 @@ def _close_quietly(connection) -> None:
         # Nothing to lose: every digest has been answered or counted as failed already.
         if hasattr(connection, "connection"):
             connection.connection = None
+
+
+def _send_isolated(recipient, current, run, connection) -> bool:
+    """Mail one digest; one that cannot be built or sent fails alone, with the reason."""
+    try:
+        return _send_digest(recipient, current, run, connection)
+    except Exception as error:  # noqa: BLE001 (one bad digest never stops the others)
+        ids = ", ".join(str(notice.pk) for notice in current)
+        reason = FAILURES.record(f"digest of notifications {ids} to {recipient.address!r}", error)
+        _reconnect(connection)
+        _fail(current, reason)
+        run.counts["failed"] += len(current)
+        return False
+
+
+def _renderable(notices, run, *, language) -> list:
+    """Return the notices whose digest entry can be made; each other one fails on its own."""
+    good = []
+    with translation.override(language):
+        for notice in notices:
+            try:
+                _item(notice, run.as_of, language)
+            except Exception as error:  # noqa: BLE001 (a corrupt row costs its own notice)
+                _fail([notice], FAILURES.record(f"notification {notice.pk}", error))
+                run.counts["failed"] += 1
+            else:
+                good.append(notice)
+    return good
 
 
 def _send_digest(recipient, current, run, connection) -> bool:

@@ -6,26 +6,22 @@ flags are written by conditional UPDATEs and notices by inserts that the unique 
 """
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    Count,
-    DateField,
-    F,
-    Func,
-    Q,
-    Value,
-    When,
-)
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, Count, DateField, F, Func, Q, Value, When
 from django.utils import timezone
 
 from roadmap.models import Membership, Milestone, Notification, Organization, UserPreference
+from roadmap.services.isolation import Failures
+from roadmap.validators import REPEAT_DAYS_RANGE, validate_lead_days
 
+logger = logging.getLogger("roadmap.jobs")
 FLAGGED_REASON = "flagged overdue by the scheduler"
 CLEARED_REASON = "overdue flag cleared by the scheduler"
 # The settings form allows lead times up to a year.
@@ -44,9 +40,29 @@ class DayAfter(Func):
         )
 
 
-@transaction.atomic
 def flag_overdue(*, as_of: date) -> dict:
-    """Flag milestones overdue on ``as_of`` and clear flags that no longer hold."""
+    """Flag milestones overdue on ``as_of`` and clear flags that no longer hold.
+
+    All milestones are flagged by a few statements; if the database refuses them because of
+    one row, each milestone is flagged on its own and the ones refused are recorded as failed.
+    """
+    try:
+        with transaction.atomic():
+            return _flag(Milestone.objects.all(), as_of=as_of)
+    except DatabaseError as error:
+        logger.warning("flag_overdue: flagging all at once failed (%s); one by one", error)
+    failures, counts = Failures("flag_overdue"), {"flagged": 0, "cleared": 0}
+    overdue = Milestone.overdue_condition(as_of)
+    for pk in Milestone.objects.filter(overdue | Q(overdue_since__isnull=False)).values_list(
+        "pk", flat=True
+    ):
+        with failures.item(f"milestone {pk}"), transaction.atomic():
+            for key, value in _flag(Milestone.objects.filter(pk=pk), as_of=as_of).items():
+                counts[key] += value
+    return counts
+
+
+def _flag(milestones, *, as_of: date) -> dict:
     stamp = timezone.now()
     overdue = Milestone.overdue_condition(as_of)
     # overdue_since is the first day the milestone is overdue: the day after its deadline.
@@ -54,7 +70,7 @@ def flag_overdue(*, as_of: date) -> dict:
     first_day = DayAfter("deadline")
     to_flag = overdue & ~Q(overdue_since=first_day)
     to_clear = Milestone.FLAGGED & ~overdue
-    changed = Milestone.objects.filter(to_flag | to_clear).update_recorded(
+    changed = milestones.filter(to_flag | to_clear).update_recorded(
         reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
         stamp=stamp,
         overdue_since=Case(When(overdue, then=first_day), default=Value(None)),
@@ -115,7 +131,8 @@ def queue_notifications(*, as_of: date) -> dict:
         milestone=F("pk"), organization=F("owner_id"), due=F("deadline")
     )
     milestones, milestone_params = watched.order_by().query.sql_with_params()
-    recipients, recipient_params = _recipients_sql(dialect)
+    broken = _owners_with_broken_settings(Failures("queue_notifications"))
+    recipients, recipient_params = _recipients_sql(dialect, excluded=broken)
     source = f" FROM ({milestones}) m JOIN ({recipients}) r ON r.organization_id = m.organization"
     source_params = [*milestone_params, *recipient_params]
     days_left, lead = dialect["days_left"], "CAST(leads.value AS INTEGER)"
@@ -158,7 +175,27 @@ def _max_lead_days() -> int:
     return max(MAX_LEAD_DAYS, *settings.ROADMAP_DUE_SOON_LEAD_DAYS)
 
 
-def _recipients_sql(dialect) -> tuple[str, list]:
+def _owners_with_broken_settings(failures) -> list[int]:
+    """Return the users whose settings break the rules (written around the validators).
+
+    Each is recorded in ``failures`` and left out of the queueing; everyone else is served.
+    """
+    broken = []
+    for user_id, lead_days, repeat_days in UserPreference.objects.values_list(
+        "user_id", "lead_days", "overdue_repeat_days"
+    ):
+        with failures.item(f"notification settings of user {user_id}"):
+            try:
+                validate_lead_days(lead_days)
+                if not REPEAT_DAYS_RANGE[0] <= repeat_days <= REPEAT_DAYS_RANGE[1]:
+                    raise ValidationError(f"overdue repeat of {repeat_days!r} days is not 1 to 90")
+            except ValidationError:
+                broken.append(user_id)
+                raise
+    return broken
+
+
+def _recipients_sql(dialect, excluded=()) -> tuple[str, list]:
     """Return the SELECT of every recipient by organization, with the choices that apply.
 
     Columns: organization_id, address, user_id, leads (a JSON array of lead days), every (days
@@ -178,6 +215,7 @@ def _recipients_sql(dialect) -> tuple[str, list]:
         f" FROM {Membership._meta.db_table} o JOIN {users} u ON u.id = o.user_id"
         f" LEFT JOIN {UserPreference._meta.db_table} p ON p.user_id = u.id"
         " WHERE o.role = %s AND u.is_active AND u.email <> ''"
+        + (f" AND u.id NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else "")
     )
     contacts = (
         f"SELECT c.id, c.contact_email, NULL, {default_leads}, %s, %s, 1"  # noqa: S608
@@ -191,6 +229,7 @@ def _recipients_sql(dialect) -> tuple[str, list]:
         Notification.State.SKIPPED.value,
         Notification.State.PENDING.value,
         Membership.Role.OWNER.value,
+        *excluded,
         defaults,
         repeat,
         Notification.State.PENDING.value,

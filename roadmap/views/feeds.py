@@ -105,13 +105,34 @@ EVENT_FIELDS = (
 )
 
 
+# RFC 5545 wants at least one component: a filter that matches nothing still gets this one.
+# Japan's time zone: JST, without daylight saving since 1951 (DTSTART is local time).
+TOKYO_TIMEZONE = b"".join(
+    ical.line(name, value)
+    for name, value in (
+        ("BEGIN", "VTIMEZONE"),
+        ("TZID", "Asia/Tokyo"),
+        ("BEGIN", "STANDARD"),
+        ("DTSTART", "19510908T000000"),
+        ("TZOFFSETFROM", "+1000"),
+        ("TZOFFSETTO", "+0900"),
+        ("TZNAME", "JST"),
+        ("END", "STANDARD"),
+        ("END", "VTIMEZONE"),
+    )
+)
+
+
 def calendar_lines(queryset):
     """Yield the calendar's header, its events a chunk at a time, and its end, as bytes."""
-    yield ical.calendar_header(
-        prodid="-//roadmap-tracker//重点計画//JA",
-        version="2.0",
-        calscale="GREGORIAN",
-        x_wr_calname=ical.text(CALENDAR_NAME),
+    yield (
+        ical.calendar_header(
+            prodid="-//roadmap-tracker//重点計画//JA",
+            version="2.0",
+            calscale="GREGORIAN",
+            x_wr_calname=ical.text(CALENDAR_NAME),
+        )
+        + TOKYO_TIMEZONE
     )
     with translation.override("ja"):
         statuses = {value: str(label) for value, label in Milestone.Status.choices}

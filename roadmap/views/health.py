@@ -1,10 +1,12 @@
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from roadmap.health import dependency_states
 
 
+@csrf_exempt
 @never_cache
 @require_GET
 def healthz(request):

@@ -7,11 +7,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from roadmap.filters import BadQuery, PageNotFound, shorten
 from roadmap.language import LANGUAGES
 from roadmap.models import Milestone
+from roadmap.validators import escape_control_characters
 
 
 def milestones():
@@ -26,6 +28,9 @@ def reading_view(answer):
     """Wrap a GET view: honour ``?lang=``, and answer bad input in the view's own format."""
 
     def decorate(view):
+        # A reading address changes nothing, so other methods get 405 with Allow, not the CSRF
+        # refusal meant for forms.
+        @csrf_exempt
         @require_safe
         @wraps(view)
         def wrapper(request, *args, **kwargs):
@@ -68,7 +73,6 @@ def json_answer(request, status, problems):
 
 
 def text_answer(request, status, problems):
-    """Answer bad input to a feed or export as plain text."""
-    return HttpResponse(
-        "\n".join(problems) + "\n", status=status, content_type="text/plain; charset=utf-8"
-    )
+    """Answer bad input to a feed or export as plain text, control characters escaped."""
+    text = "\n".join(escape_control_characters(problem) for problem in problems)
+    return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")

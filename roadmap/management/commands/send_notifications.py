@@ -1,10 +1,12 @@
 """Queue today's notices and mail the digests now, as the morning job does."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from roadmap.management.arguments import add_as_of, parse_day
 from roadmap.services.digests import send_digests
 from roadmap.services.indicator_notices import queue_indicator_notices
+from roadmap.services.isolation import refuse_if_failed
 from roadmap.services.scheduler import queue_notifications
 
 
@@ -18,6 +20,7 @@ class Command(BaseCommand):
         add_as_of(parser)
 
     def handle(self, *args, **options):
+        started = timezone.now()
         as_of = parse_day(options["as_of"], option="--as-of")
         queued = queue_notifications(as_of=as_of)
         behind = queue_indicator_notices(as_of=as_of)["behind"]
@@ -29,3 +32,4 @@ class Command(BaseCommand):
             f"{sent['deferred']} deferred for a retry, {sent['failed']} failed, "
             f"{sent['held']} held for the next working day."
         )
+        refuse_if_failed(started)
