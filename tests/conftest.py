@@ -205,6 +205,20 @@ def subprocess_database_url():
     return f"postgres://{user}{password}@{host}:{port}/{cfg['NAME']}"
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """Collect the static files once, as a deployment must before gunicorn will start."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
+        cwd=PROJECT_DIR,
+        env=child_environment(STATIC_ROOT=root),
+        check=True,
+        timeout=300,
+    )
+    return root
+
+
 def child_environment(**overrides):
     """Return the environment for a child process of the project sharing the test database."""
     env = dict(os.environ)

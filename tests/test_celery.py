@@ -107,7 +107,7 @@ def test_beat_starts_stays_up_and_knows_the_schedule(celery_processes):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn_serves_the_health_check(tmp_path):
+def test_gunicorn_serves_the_health_check(tmp_path, collected_static):
     port = free_port()
     log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
@@ -122,7 +122,11 @@ def test_gunicorn_serves_the_health_check(tmp_path):
             "3",
         ],
         cwd=PROJECT_DIR,
-        env=child_environment(VAR_DIR=tmp_path / "var", CELERY_BROKER_URL="filesystem://"),
+        env=child_environment(
+            VAR_DIR=tmp_path / "var",
+            CELERY_BROKER_URL="filesystem://",
+            STATIC_ROOT=collected_static,
+        ),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -56,8 +56,9 @@ def healthcheck(service, tmp_path, port=None):
 
 
 @pytest.fixture
-def environment(redis_url, tmp_path):
+def environment(redis_url, tmp_path, collected_static):
     return child_environment(
+        STATIC_ROOT=collected_static,
         CELERY_BROKER_URL=redis_url,
         VAR_DIR=tmp_path / "var",
         SECURE_SSL_REDIRECT="false",
