@@ -49,9 +49,9 @@ CLAIM_EXPIRES = timedelta(minutes=15)
 # while it is still in use; the recipients not reached are claimed afresh.
 CLAIM_USE_FOR = CLAIM_EXPIRES / 3
 # Digests the mail server has taken are marked sent by one statement per this many: a worker
-# killed outright (SIGKILL, power loss) mails at most these again; one stopped by an exception
-# marks everything it sent before it stops.
-MARK_EVERY = 20
+# killed outright (SIGKILL, power loss) mails at most these again, so it stays at one, the
+# exactly-once promise; one stopped by an exception marks everything it sent before it stops.
+MARK_EVERY = 1
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
