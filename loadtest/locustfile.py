@@ -1,8 +1,9 @@
 """The users of `make load`: 50 readers of the public pages and 5 owners saving in the admin.
 
 The driver (loadtest/run.py) starts gunicorn and passes, in the file named by LOAD_PLAN, the
-milestone ids, owner codes and the owners' accounts to use. Half the readers keep the ETags of
-the feed and CSV they fetched and revalidate with If-None-Match, as calendar apps do.
+milestone ids, owner codes, local governments' codes and the owners' accounts to use. Half the
+readers keep the ETags of the feed and CSV they fetched and revalidate with If-None-Match, as
+calendar apps do.
 """
 
 import itertools
@@ -25,7 +26,7 @@ SELECTED = re.compile(r'<option value="([^"]*)"[^>]*\bselected\b')
 
 
 class Reader(HttpUser):
-    """Reads the timeline, milestone pages, dashboard, API, feed and CSV, with pauses."""
+    """Reads the timeline, milestones, dashboard, programme, API, feed and CSV, with pauses."""
 
     fixed_count = 50
     wait_time = between(1, 3)
@@ -52,6 +53,24 @@ class Reader(HttpUser):
     @task(1)
     def dashboard(self):
         self.client.get("/dashboard/", name="/dashboard/")
+
+    @task(1)
+    def programme(self):
+        self.client.get("/programme/", name="/programme/")
+
+    @task(2)
+    def programme_body(self):
+        code = random.choice(PLAN["bodies"])
+        self.client.get(f"/programme/{code}/", name="/programme/[code]/")
+
+    @task(1)
+    def api_programme(self):
+        self.client.get("/api/programme/", name="/api/programme/")
+
+    @task(2)
+    def api_programme_body(self):
+        code = random.choice(PLAN["bodies"])
+        self.client.get(f"/api/programme/bodies/{code}/", name="/api/programme/bodies/[code]/")
 
     @task(1)
     def feed(self):

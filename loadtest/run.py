@@ -32,6 +32,8 @@ BUDGETS = {
     "/ (timeline)": 300,
     "/milestones/[id]/": 300,
     "/api/milestones/?owner=": 300,
+    "/api/programme/": 300,
+    "/api/programme/bodies/[code]/": 300,
 }
 JOBS_START_AFTER = 20
 JOB_TIMEOUT = 900
@@ -122,7 +124,8 @@ def prepare(work: Path) -> Path:
         create_database_if_missing,
         standardization_loaded,
     )
-    from roadmap.models import Milestone, Notification
+    from roadmap.models import Milestone, Notification, Organization
+    from roadmap.views.programme import LOCAL_KINDS
 
     create_database_if_missing(connection.settings_dict)
     call_command("migrate", interactive=False, verbosity=0)
@@ -137,6 +140,11 @@ def prepare(work: Path) -> Path:
     ids = list(programme.order_by("?").values_list("pk", flat=True)[:2000])
     codes = list(
         programme.order_by("owner__code").values_list("owner__code", flat=True).distinct()[:300]
+    )
+    bodies = list(
+        Organization.objects.filter(kind__in=LOCAL_KINDS)
+        .order_by("?")
+        .values_list("code", flat=True)[:300]
     )
     accounts = []
     for code in codes[:OWNERS]:
@@ -153,7 +161,13 @@ def prepare(work: Path) -> Path:
     pages = max(1, min(20, Milestone.objects.count() // 100))
     plan.write_text(
         json.dumps(
-            {"milestones": ids, "owners": codes, "accounts": accounts, "timeline_pages": pages}
+            {
+                "milestones": ids,
+                "owners": codes,
+                "bodies": bodies,
+                "accounts": accounts,
+                "timeline_pages": pages,
+            }
         )
     )
     plan.chmod(0o600)
@@ -297,7 +311,8 @@ def report(stats, jobs, minutes, locust_status, load_ended) -> tuple[str, bool]:
         f"{minutes:g} minutes of Locust against gunicorn ({GUNICORN_WORKERS} processes, "
         f"`DEBUG` off, collected static files) on PostgreSQL over {size['milestones']:,} "
         f"milestones, {size['steps']:,} steps and {size['owners']:,} owners, all on 127.0.0.1: "
-        f"{READERS} readers (a pause of 1–3 s between requests; half of them revalidate the "
+        f"{READERS} readers of the timeline, milestone pages, dashboard, programme pages, API, "
+        "feed and CSV (a pause of 1–3 s between requests; half of them revalidate the "
         f"feed and CSV with `If-None-Match`) and {OWNERS} owners saving a status change in the "
         f"admin (2–5 s pauses). {JOBS_START_AFTER} s in, `flag_overdue` and then "
         f"`send_notifications` run once for {JOBS_AS_OF} against the same database (flags "
