@@ -286,7 +286,7 @@ def read_stats(path: Path) -> list[Stat]:
 
 
 def report(stats, jobs, minutes, locust_status, load_ended) -> tuple[str, bool]:
-    from roadmap import benchmarks
+    from bench import benchmarks
 
     size = benchmarks.data_size()
     machine = benchmarks.machine()
