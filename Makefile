@@ -41,7 +41,7 @@ SCALE ?= 1
 BENCH_SCALED_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench$(SCALE)
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} \
-	$(BIN)/python manage.py bench --setup --runs 5 --requests 20 --output docs/benchmarks.md \
+	$(BIN)/python -m bench --setup --runs 5 --requests 20 --output docs/benchmarks.md \
 	--scale $(SCALE) --scaled-database-url $(BENCH_SCALED_DATABASE_URL)
 
 # Locust against gunicorn on PostgreSQL at full programme size for LOAD_MINUTES minutes (the

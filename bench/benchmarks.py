@@ -817,7 +817,7 @@ def report(
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python manage.py bench`); do not edit by hand.",
+        "Written by `make bench` (`python -m bench`); do not edit by hand.",
         "",
         f"Run on {timezone.localtime():%Y-%m-%d %H:%M %Z} over {size['milestones']:,} milestones, "
         f"{size['steps']:,} steps and {size['owners']:,} owners, jobs for {as_of}. "

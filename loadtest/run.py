@@ -119,11 +119,11 @@ def prepare(work: Path) -> Path:
     from django.core.management import call_command
     from django.db import connection
 
-    from roadmap import standardization
-    from roadmap.management.commands.bench import (
+    from bench.command import (
         create_database_if_missing,
         standardization_loaded,
     )
+    from roadmap import standardization
     from roadmap.models import Milestone, Notification, Organization
     from roadmap.views.programme import LOCAL_KINDS
 

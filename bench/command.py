@@ -1,4 +1,9 @@
-"""Measure the jobs and pages at full size against their limits and write docs/benchmarks.md."""
+"""``python -m bench``: measure the jobs and pages at full size against their limits.
+
+The command writes docs/benchmarks.md with ``--output``. It is a Django command class run by
+``bench/__main__.py`` rather than a management command of the app, so that nothing the tracker
+runs in production can reach it.
+"""
 
 import json
 import os
@@ -14,8 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from psycopg import sql
 
-from bench import benchmarks
-from roadmap import bench_scale, standardization
+from bench import benchmarks, scale
+from roadmap import standardization
 from roadmap.models import Milestone
 
 SMALL = {"limit_prefectures": 2, "max_municipalities": 5}
@@ -108,7 +113,7 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         if copies > 1:
-            bench_scale.scale_to(copies, report=self.stdout.write)
+            scale.scale_to(copies, report=self.stdout.write)
 
     def run_scaled(self, options) -> list[dict]:
         """Run the bench in a second process on the larger database; return its rows."""
@@ -117,7 +122,7 @@ class Command(BaseCommand):
             summary = Path(directory) / "scaled.json"
             command = [
                 sys.executable,
-                str(Path(settings.BASE_DIR) / "manage.py"),
+                "-m",
                 "bench",
                 "--setup",
                 f"--copies={options['scale']}",
@@ -128,7 +133,12 @@ class Command(BaseCommand):
             if options["small"]:
                 command.append("--small")
             self.stdout.write(f"Running the bench at {options['scale']}× on {url} …")
-            done = subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=False)
+            done = subprocess.run(
+                command,
+                cwd=settings.BASE_DIR,
+                env={**os.environ, "DATABASE_URL": url},
+                check=False,
+            )
             if done.returncode:
                 raise CommandError(f"The bench at {options['scale']}× failed.")
             return json.loads(summary.read_text(encoding="utf-8"))
