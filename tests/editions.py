@@ -3,6 +3,7 @@
 Both are samples written for the tests (see tests/data/README.md), not real editions.
 """
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -50,3 +51,13 @@ def import_sample(**kwargs):
     options = {"code": "sample-2025", "title_ja": "試験用サンプル版", "decided_on": DECIDED}
     with SAMPLE.open("rb") as file:
         return import_edition(file, **options | kwargs)
+
+
+def csv_file(text):
+    """Return ``text`` as the bytes of an uploaded file."""
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def by_ref(result):
+    """Return an edition import's changes by ref."""
+    return {change.ref: change for change in result.changes}

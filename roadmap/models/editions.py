@@ -10,6 +10,10 @@ from roadmap.models.plans import Plan
 class MilestoneEdition(models.Model):
     """A milestone as one edition of the plan carried it: its wording and its window then."""
 
+    # What an entry copies from its milestone: the wording, then the window and deadline.
+    WORDING_FIELDS = ("ref", "title_ja", "title_en", "source_text")
+    WINDOW_FIELDS = ("phrase", "window_start", "window_end", "precision", "soft", "deadline")
+
     plan = models.ForeignKey(
         Plan, verbose_name=_("edition"), on_delete=models.PROTECT, related_name="entries"
     )
@@ -45,3 +49,19 @@ class MilestoneEdition(models.Model):
 
     def __str__(self):
         return f"{self.plan.code}: {self.ref}"
+
+    @classmethod
+    def carrying(cls, milestone: Milestone, plan: Plan, **fields) -> "MilestoneEdition":
+        """Return the unsaved entry of ``plan`` carrying ``milestone`` as it reads now.
+
+        ``fields`` replace what is copied, such as the phrase and window it was first given.
+        """
+        copied = {
+            name: getattr(milestone, name) for name in cls.WORDING_FIELDS + cls.WINDOW_FIELDS
+        }
+        return cls(
+            plan=plan,
+            milestone=milestone,
+            initiative_number=milestone.initiative.number,
+            **copied | fields,
+        )

@@ -134,21 +134,9 @@ def create_milestone(
 
 def record_edition(*, milestone: Milestone, plan: Plan) -> MilestoneEdition:
     """Record that ``plan`` carries the milestone with its present wording and window."""
-    return MilestoneEdition.objects.create(
-        plan=plan,
-        milestone=milestone,
-        ref=milestone.ref,
-        initiative_number=milestone.initiative.number,
-        title_ja=milestone.title_ja,
-        title_en=milestone.title_en,
-        source_text=milestone.source_text,
-        phrase=milestone.phrase,
-        window_start=milestone.window_start,
-        window_end=milestone.window_end,
-        precision=milestone.precision,
-        soft=milestone.soft,
-        deadline=milestone.deadline,
-    )
+    entry = MilestoneEdition.carrying(milestone, plan)
+    entry.save(force_insert=True)
+    return entry
 
 
 @transaction.atomic

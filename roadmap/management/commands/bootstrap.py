@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from roadmap.models import Plan
-from roadmap.services.editions import record_first_editions
+from roadmap.services.first_editions import record_first_editions
 from roadmap.services.recurring import create_occurrences
 from roadmap.services.scheduler import flag_overdue
 
