@@ -84,6 +84,22 @@ def viewer_a(org_a):
 
 
 @pytest.fixture
+def milestone_a(org_a):
+    """Return a milestone of ``org_a``."""
+    from tests.factories import MilestoneFactory
+
+    return MilestoneFactory(owner=org_a, title_ja="標準化", title_en="Standardization")
+
+
+@pytest.fixture
+def milestone_b(org_b):
+    """Return a milestone of ``org_b``."""
+    from tests.factories import MilestoneFactory
+
+    return MilestoneFactory(owner=org_b, title_ja="防災", title_en="Disaster platform")
+
+
+@pytest.fixture
 def security_log(caplog):
     """Capture the ``roadmap.security`` audit log."""
     caplog.set_level(logging.INFO, logger="roadmap.security")

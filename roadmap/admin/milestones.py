@@ -1,28 +1,24 @@
-"""The milestones in the admin: who sees and changes which, bulk actions, history, revisions."""
-
-from datetime import date
+"""The milestones in the admin: who sees and changes which, the forms, bulk actions, history."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from roadmap import language, periods
+from roadmap import language
 from roadmap.admin.access import is_member, may_change, may_see, refuse_milestones
+from roadmap.admin.deadlines import ReviseDeadlineMixin, fiscal_year_text
 from roadmap.admin.filters import (
     DeadlineFiscalYearFilter,
     OverdueFilter,
     OwnerAreaFilter,
     UsedRelatedFilter,
 )
-from roadmap.admin.forms import MilestoneAddForm, MilestoneChangeForm, ReviseDeadlineForm
+from roadmap.admin.forms import MilestoneAddForm, MilestoneChangeForm
 from roadmap.admin.imports import MilestoneImportMixin
 from roadmap.models import Milestone, Organization
 from roadmap.security import refuse
@@ -31,17 +27,8 @@ from roadmap.services.milestones import (
     bulk_set_status,
     create_milestone,
     edit_texts,
-    revise_deadline,
     set_status,
 )
-
-
-def fiscal_year_text(day: date | None) -> str:
-    """Return a date with its fiscal year, such as 2026-03-31（2025年度（令和7年度））."""
-    if day is None:
-        return "—"
-    label = periods.fiscal_year_label(periods.fiscal_year(day), language.current())
-    return f"{day.isoformat()} ({label})"
 
 
 def paragraphs(template: str, rows, cells) -> str:
@@ -73,7 +60,7 @@ CHANGE_ONLY_FIELDS = ("status_comment",)
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(ReviseDeadlineMixin, MilestoneImportMixin, SimpleHistoryAdmin):
     list_display = [
         "display_title",
         "owner",
@@ -325,75 +312,3 @@ class MilestoneAdmin(MilestoneImportMixin, SimpleHistoryAdmin):
             if current is None or not self.has_change_permission(request, current):
                 refuse_milestones(request, "revert", [object_id])
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-    # Revising the deadline ----------------------------------------------------------------
-
-    def get_urls(self):
-        revise = path(
-            "<path:object_id>/revise-deadline/",
-            self.admin_site.admin_view(self.revise_deadline_view),
-            name="roadmap_milestone_revise_deadline",
-        )
-        return [revise, *super().get_urls()]
-
-    def revise_deadline_view(self, request, object_id):
-        milestone = self.get_object(request, object_id)
-        if milestone is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, milestone):
-            refuse_milestones(request, "revise deadline", [milestone.pk])
-        form = ReviseDeadlineForm(request.POST or None)
-        preview = None
-        if request.method == "POST" and form.is_valid():
-            if "_preview" in request.POST:
-                preview = form.window
-            else:
-                response = self._revise(request, milestone, form)
-                if response is not None:
-                    return response
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": milestone,
-            "title": _("Revise the deadline of %(milestone)s") % {"milestone": milestone},
-            "form": form,
-            "preview": preview,
-            "current_deadline": fiscal_year_text(milestone.deadline),
-            "baseline_deadline": fiscal_year_text(milestone.baseline_deadline),
-            "preview_deadline": fiscal_year_text(preview.deadline(milestone.kind))
-            if preview
-            else None,
-        }
-        return TemplateResponse(request, "admin/roadmap/milestone/revise_deadline.html", context)
-
-    def _revise(self, request, milestone, form):
-        """Revise through the service; return the redirect, or None with the form's errors."""
-        try:
-            revision = revise_deadline(
-                milestone=milestone,
-                new_phrase=form.cleaned_data["new_phrase"],
-                reason=form.cleaned_data["reason"],
-                kind=form.cleaned_data["kind"],
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return None
-        window = revision.milestone.window
-        self.message_user(
-            request,
-            _(
-                "Deadline revised: 「%(old)s」 %(old_deadline)s → 「%(new)s」 "
-                "%(start)s – %(end)s, due %(deadline)s."
-            )
-            % {
-                "old": revision.old_phrase,
-                "old_deadline": fiscal_year_text(revision.old_deadline),
-                "new": revision.new_phrase,
-                "start": window.start or "…",
-                "end": window.end or "…",
-                "deadline": fiscal_year_text(revision.new_deadline),
-            },
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(reverse("admin:roadmap_milestone_change", args=[milestone.pk]))
