@@ -116,8 +116,12 @@ def filter_milestones(request, queryset, *, allowed=PAGING_PARAMETERS):
     return filterset
 
 
-def check_query_string(request, *, allowed):
-    """Refuse over-long queries, bytes that are not UTF-8 and parameters nobody reads."""
+def check_query_string(request, *, allowed, filters=tuple(MilestoneFilter.base_filters)):
+    """Refuse over-long queries, bytes that are not UTF-8 and parameters nobody reads.
+
+    The address reads ``filters`` (default: the milestone filters) and ``allowed``; a refusal
+    of any other parameter names them all.
+    """
     raw = request.META.get("QUERY_STRING", "")
     if len(raw) > MAX_QUERY_LENGTH:
         raise BadQuery(
@@ -132,18 +136,16 @@ def check_query_string(request, *, allowed):
         raise BadQuery(
             [gettext("The address contains characters that are not valid UTF-8.")]
         ) from None
-    unknown = sorted(set(request.GET) - FILTER_NAMES - allowed)
+    unknown = sorted(set(request.GET) - set(filters) - allowed)
     if unknown:
-        raise BadQuery([unknown_parameters_sentence(unknown)])
+        raise BadQuery([unknown_parameters_sentence(unknown, [*filters, *sorted(allowed)])])
 
 
-def unknown_parameters_sentence(names):
-    """Return the sentence refusing parameters nobody reads, with those that exist."""
-    return gettext(
-        "Unknown parameter %(names)s: the filters are %(filters)s (and page, page_size, lang)."
-    ) % {
+def unknown_parameters_sentence(names, known):
+    """Return the sentence refusing parameters nobody reads, with those the address reads."""
+    return gettext("Unknown parameter %(names)s: this address reads %(known)s.") % {
         "names": ", ".join(shorten(name) for name in names),
-        "filters": ", ".join(MilestoneFilter.base_filters),
+        "known": ", ".join(known),
     }
 
 

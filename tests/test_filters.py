@@ -163,3 +163,11 @@ def test_page_past_the_last_is_not_found_with_the_last_page_named():
     with pytest.raises(PageNotFound) as caught:
         paginate(request, Milestone.objects.order_by("pk"), 2)
     assert "2" in str(caught.value)
+
+
+def test_a_refused_parameter_is_answered_with_every_parameter_the_address_reads(client):
+    response = client.get("/", {"nosuch": "1", "lang": "en"})
+    message = response.content.decode()
+    assert response.status_code == 400
+    assert "Unknown parameter nosuch: this address reads owner, area, status, fy," in message
+    assert "q, baseline, group, lang, page, page_size, scale, view." in message

@@ -16,7 +16,6 @@ from roadmap.filters import (
     BadQuery,
     check_query_string,
     filter_problems,
-    unknown_parameters_sentence,
 )
 from roadmap.indicator_chart import chart
 from roadmap.indicators import Grade, Point
@@ -57,10 +56,7 @@ class IndicatorFilter(django_filters.FilterSet):
 
 def filter_indicators(request, queryset=None):
     """Return the indicators the request's ``owner`` and ``area`` select, or raise BadQuery."""
-    check_query_string(request, allowed=PARAMETERS)
-    unknown = sorted(set(request.GET) - PARAMETERS)
-    if unknown:
-        raise BadQuery([unknown_parameters_sentence(unknown)])
+    check_query_string(request, allowed=PARAMETERS, filters=())
     filterset = IndicatorFilter(request.GET, queryset=queryset or Indicator.objects.all())
     if not filterset.is_valid():
         raise BadQuery(filter_problems(filterset))

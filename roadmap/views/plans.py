@@ -48,7 +48,7 @@ CSV_COLUMNS = (
 @reading_view(html_answer)
 def plans(request):
     """List the editions of the plan, newest first, each with a link to what it changed."""
-    check_parameters(request, frozenset({"lang"}))
+    check_query_string(request, allowed=frozenset({"lang"}), filters=())
     editions = (
         Plan.objects.select_related("previous")
         .annotate(carried=Count("entries"))
@@ -121,7 +121,7 @@ def api_plan_changes(request, code):
 
 def comparison(request, code):
     """Return the edition, the one it is compared with, and the changes between them."""
-    check_parameters(request, CHANGES_PARAMETERS)
+    check_query_string(request, allowed=CHANGES_PARAMETERS, filters=())
     plan = Plan.objects.select_related("previous").filter(code=code).first()
     if plan is None:
         raise PageNotFound(gettext("There is no edition “%(code)s”.") % {"code": shorten(code)})
@@ -151,22 +151,6 @@ def since_edition(request, plan):
             ]
         )
     return since
-
-
-def check_parameters(request, allowed):
-    """Refuse a query with parameters the page does not read, or that is malformed."""
-    unknown = sorted(set(request.GET) - allowed)
-    if unknown:
-        raise BadQuery(
-            [
-                gettext("Unknown parameter %(names)s: this page reads %(known)s.")
-                % {
-                    "names": ", ".join(shorten(name) for name in unknown),
-                    "known": ", ".join(sorted(allowed)),
-                }
-            ]
-        )
-    check_query_string(request, allowed=allowed)
 
 
 def grouped(changes):
