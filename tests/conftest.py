@@ -20,7 +20,8 @@ from django.test.utils import override_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+# A Redis database the tests may flush; without it, the run starts a redis-server of its own.
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
@@ -132,18 +133,36 @@ def pytest_terminal_summary(terminalreporter, config):
         )
 
 
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory):
+    """Return ``REDIS_TEST_URL``, or else the URL of a redis-server this run starts for itself.
+
+    A server of the run's own is never shared, so two runs on one machine cannot flush each
+    other's data.
+    """
+    if REDIS_TEST_URL:
+        yield REDIS_TEST_URL
+        return
+    binary = shutil.which("redis-server")
+    require(binary is not None, "REDIS_TEST_URL is not set and redis-server is not installed")
+    server = PrivateRedis(binary, free_port(), tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture
-def redis_url():
+def redis_url(redis_server_url):
     """Return the URL of a reachable Redis database reserved for tests, flushed before use."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    client = redis.Redis.from_url(redis_server_url, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.RedisError as exc:
-        require(False, f"Redis is not reachable at {REDIS_TEST_URL} ({exc})")
+        require(False, f"Redis is not reachable at {redis_server_url} ({exc})")
     client.flushdb()
-    yield REDIS_TEST_URL
+    yield redis_server_url
     client.flushdb()
     client.close()
 
