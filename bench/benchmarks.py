@@ -9,14 +9,11 @@ are recorded once per row, in a warm-up run that does the same work as the timed
 from __future__ import annotations
 
 import json
-import logging
 import os
 import platform
-import socket
 import statistics
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,6 +32,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import path
 from django.utils import timezone
 
+from loadtest.smtp import loopback_smtp_server
 from roadmap.imports import import_milestones
 from roadmap.models import Membership, Milestone, Notification, Plan, Step
 from roadmap.services import scheduler
@@ -341,31 +339,24 @@ def bench_send_digests_over_smtp(*, runs: int, as_of: date, reset) -> Row:
     """Compare send_digests with as many ready-made messages, both to a loopback SMTP server."""
     from roadmap.services.digests import send_digests
 
-    with loopback_smtp() as (server, port):
-        smtp = {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": port,
-            "EMAIL_USE_TLS": False,
-            "EMAIL_USE_SSL": False,
-            "EMAIL_TIMEOUT": 30,
-        }
+    with loopback_smtp_server() as server:
+        smtp = {**server.email_settings(), "EMAIL_TIMEOUT": 30}
         sent = {}
 
         def job():
-            before = server.accepted
+            before = len(server.handler.accepted)
             send_digests(as_of=as_of, now=timezone.now())
-            sent["job"] = server.accepted - before
+            sent["job"] = len(server.handler.accepted) - before
 
         def limit():
-            before = server.accepted
+            before = len(server.handler.accepted)
             prepared = [
                 EmailMessage("subject", "body\n" * 40, to=[f"r{i}@example.jp"])
                 for i in range(sent["job"])
             ]
             with get_connection() as connection:
                 connection.send_messages(prepared)
-            sent["sql"] = server.accepted - before
+            sent["sql"] = len(server.handler.accepted) - before
 
         with override_settings(**smtp):
             job_sample = measure(job, runs=runs, reset=reset)
@@ -380,39 +371,6 @@ def bench_send_digests_over_smtp(*, runs: int, as_of: date, reset) -> Row:
         f"{sent['job']:,} mails, {rate:,.0f} mails/s",
         rate=rate,
     )
-
-
-class CountingHandler:
-    """An SMTP server's handler that accepts every message and counts them."""
-
-    def __init__(self):
-        self.accepted = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.accepted += 1
-        return "250 2.0.0 Message accepted for delivery"
-
-
-@contextmanager
-def loopback_smtp():
-    """Run an SMTP server on a free loopback port (in a thread); yield its handler and port."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = CountingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    # The server logs every SMTP command at INFO: that would be timed with the mails.
-    server_log = logging.getLogger("mail.log")
-    level = server_log.level
-    server_log.setLevel(logging.WARNING)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-        server_log.setLevel(level)
 
 
 # Pages -------------------------------------------------------------------------------------

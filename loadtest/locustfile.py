@@ -10,19 +10,14 @@ import itertools
 import json
 import os
 import random
-import re
-from html import unescape
 
 from locust import HttpUser, between, task
+
+from loadtest.forms import form_values
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115
 READERS = itertools.count()
 OWNERS = itertools.count()
-INPUT = re.compile(r"<input\b[^>]*>", re.S)
-ATTRIBUTE = re.compile(r'(\w[\w-]*)="([^"]*)"')
-TEXTAREA = re.compile(r'<textarea\b[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', re.S)
-SELECT = re.compile(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
-SELECTED = re.compile(r'<option value="([^"]*)"[^>]*\bselected\b')
 
 
 class Reader(HttpUser):
@@ -143,22 +138,3 @@ class Owner(HttpUser):
                 return False
             answer.failure(f"not saved: status {answer.status_code}")
             return False
-
-
-def form_values(html):
-    """Return the values a browser would submit from the page's form (no file inputs)."""
-    values = {}
-    for tag in INPUT.findall(html):
-        attributes = dict(ATTRIBUTE.findall(tag))
-        name, kind = attributes.get("name"), attributes.get("type", "text")
-        if not name or kind in {"submit", "button", "file"}:
-            continue
-        if kind == "checkbox" and "checked" not in tag:
-            continue
-        values[name] = unescape(attributes.get("value", "on" if kind == "checkbox" else ""))
-    for name, text in TEXTAREA.findall(html):
-        values[name] = unescape(text).removeprefix("\n")
-    for name, options in SELECT.findall(html):
-        chosen = SELECTED.findall(options)
-        values[name] = unescape(chosen[0]) if chosen else ""
-    return values

@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,8 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from loadtest.smtp import free_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/tracker_load"
@@ -172,12 +173,6 @@ def prepare(work: Path) -> Path:
     )
     plan.chmod(0o600)
     return plan
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Gunicorn:

@@ -7,16 +7,17 @@ there, except under CI (``CI=true``), where a missing service fails the run inst
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
 from django.test.utils import override_settings
+
+from loadtest.smtp import free_port
+from loadtest.stack import wait_for_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -167,13 +168,6 @@ def redis_url(redis_server_url):
     client.close()
 
 
-def free_port():
-    """Return a TCP port on loopback that nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def private_redis(tmp_path):
     """Start a Redis server of the test's own, which the test may stop and start again."""
@@ -215,17 +209,6 @@ class PrivateRedis:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
-
-
-def wait_for_port(port, timeout=15.0):
-    """Wait until something accepts connections on ``port``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
 
 
 def subprocess_database_url():
