@@ -1,8 +1,10 @@
 """Celery tasks: thin wrappers that parse arguments and call a service."""
 
 from datetime import date
+from pathlib import Path
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from roadmap.services.digests import send_digests
@@ -18,14 +20,32 @@ def ping() -> str:
 
 
 def run_date(as_of: str | None, *, name: str = "as_of") -> date:
-    """Return the ISO date ``as_of``, or today in Asia/Tokyo."""
+    """Return the ISO date ``as_of``, or today (see ``today``)."""
     if not as_of:
-        return timezone.localdate()
+        return today()
     try:
         return date.fromisoformat(as_of)
     except ValueError as error:
         raise ValueError(
             f"{name} must be a date written YYYY-MM-DD, not {as_of!r} ({error})."
+        ) from None
+
+
+def today() -> date:
+    """Return today in Asia/Tokyo, or the day written in ``ROADMAP_CLOCK_FILE`` when it is set.
+
+    The file is the simulated clock of the chaos soak (``loadtest/soak.py``), which moves the
+    jobs' day forward far faster than the real one.
+    """
+    if not settings.ROADMAP_CLOCK_FILE:
+        return timezone.localdate()
+    text = Path(settings.ROADMAP_CLOCK_FILE).read_text(encoding="utf-8").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"ROADMAP_CLOCK_FILE {settings.ROADMAP_CLOCK_FILE} must hold a date written "
+            f"YYYY-MM-DD, not {text!r}."
         ) from None
 
 
@@ -64,7 +84,7 @@ def send_notifications_task(as_of: str | None = None) -> dict:
 @shared_task
 def send_pending_task() -> dict:
     """Mail anything queued but not yet sent, such as retries after a mail-server outage."""
-    return send_digests()
+    return send_digests(as_of=today())
 
 
 @shared_task

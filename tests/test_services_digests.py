@@ -95,6 +95,8 @@ def test_each_recipient_gets_one_digest_listing_all_their_notices_overdue_first(
     assert send() == {"mails": 2, "notifications": 3, "failed": 0, "deferred": 0, "held": 0}
     [digest] = [m for m in mail.outbox if m.to == [user.email]]
     assert digest.body.index(late.milestone.title_ja) < digest.body.index(soon.milestone.title_ja)
+    # The header a mail log is matched with the admin's notices by.
+    assert digest.extra_headers["X-Roadmap-Notices"] == f"{late.pk},{soon.pk}"
 
 
 def test_the_digest_is_in_japanese_unless_the_user_chose_english():

@@ -99,6 +99,22 @@ def test_a_task_given_a_bad_date_fails_for_celery_to_see():
         flag_overdue_task("2026-04-31")
 
 
+def test_the_jobs_take_the_day_of_the_simulated_clock_when_one_is_set(settings, tmp_path):
+    MilestoneFactory(deadline=DEADLINE)
+    settings.ROADMAP_CLOCK_FILE = str(tmp_path / "clock")
+    (tmp_path / "clock").write_text("2026-03-31\n")
+    assert flag_overdue_task() == {"flagged": 0, "cleared": 0}
+    (tmp_path / "clock").write_text("2026-04-01")
+    assert flag_overdue_task() == {"flagged": 1, "cleared": 0}
+
+
+def test_a_simulated_clock_without_a_date_stops_the_job_with_a_sentence(settings, tmp_path):
+    settings.ROADMAP_CLOCK_FILE = str(tmp_path / "clock")
+    (tmp_path / "clock").write_text("tomorrow")
+    with pytest.raises(ValueError, match="must hold a date written YYYY-MM-DD, not 'tomorrow'"):
+        flag_overdue_task()
+
+
 def test_the_morning_task_queues_and_mails_the_digests(clock):
     milestone = owned_milestone(deadline=DEADLINE)
     clock(datetime(2026, 4, 1, 8, 0, tzinfo=TOKYO))

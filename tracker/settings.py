@@ -249,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
 ROADMAP_DUE_SOON_LEAD_DAYS = [30, 7, 1]
 ROADMAP_OVERDUE_REPEAT_DAYS = 7
 ROADMAP_SEND_ATTEMPTS = env_int("ROADMAP_SEND_ATTEMPTS", 5)
+# The first wait before a digest the mail server deferred is tried again (doubling each time).
+ROADMAP_FIRST_RETRY_SECONDS = env_int("ROADMAP_FIRST_RETRY_SECONDS", 300)
+# A file holding the day (YYYY-MM-DD) the jobs take as today: a simulated clock for the chaos
+# soak and drills, read at each run. Unset, the jobs take today in Asia/Tokyo.
+ROADMAP_CLOCK_FILE = os.environ.get("ROADMAP_CLOCK_FILE", "")
 
 # Security: strict by default outside DEBUG; each switch can be turned off behind a proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

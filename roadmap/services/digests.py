@@ -40,7 +40,7 @@ from roadmap.models import Notification, UserPreference
 from roadmap.services.isolation import Failures
 from roadmap.workdays import is_working_day
 
-FIRST_RETRY = timedelta(minutes=5)
+FIRST_RETRY = timedelta(seconds=settings.ROADMAP_FIRST_RETRY_SECONDS)
 # Recipients whose notices one statement claims.
 CLAIM_BATCH = 100
 # A claim older than this belongs to a worker that died or hangs; its notices may be claimed again.
@@ -57,6 +57,8 @@ MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
 # Digests and notices that could not be built or sent, recorded for the admin.
 FAILURES = Failures("send_digests")
+# The header of each digest that names the ids of the notices it carries.
+NOTICES_HEADER = "X-Roadmap-Notices"
 # Every statement that marks a notice also ends its claim.
 UNCLAIMED = {"claim": None, "claimed_at": None}
 
@@ -466,7 +468,14 @@ def build_digest(
         subject = " ".join(templates.subject.render(context).split())
         text = templates.text.render(context)
         html = templates.html.render(context)
-    message = EmailMultiAlternatives(subject, text, to=[recipient.address], connection=connection)
+    # The notices' ids let a mail server's log be matched with the notices in the admin.
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        to=[recipient.address],
+        connection=connection,
+        headers={NOTICES_HEADER: ",".join(str(notice.pk) for notice in notices)},
+    )
     message.attach_alternative(html, "text/html")
     return message
 
