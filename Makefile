@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench load messages design-tokens clean backup restore
+.PHONY: install run test lint bench load soak messages design-tokens clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -50,6 +50,16 @@ LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_load
 LOAD_MINUTES ?= 2
 load: install
 	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python -m loadtest.run --minutes $(LOAD_MINUTES)
+
+# The chaos soak: the whole stack (two workers, a beat, gunicorn, a Redis and a loopback SMTP
+# server of its own) over simulated days under random faults, for MINUTES minutes of days; the
+# ledger of owed notices is compared with what the mail server took; the report goes to
+# docs/soak.md. SEED=N repeats a run's faults.
+SOAK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_soak
+MINUTES ?= 30
+soak: install
+	SOAK_DATABASE_URL=$(SOAK_DATABASE_URL) $(BIN)/python -m loadtest.soak --minutes $(MINUTES) \
+	$(if $(SEED),--seed $(SEED))
 
 # The embedded SQLite database, copied while the tracker runs (PostgreSQL: pg_dump, see
 # docs/operations.md). `make restore FILE=var/backups/tracker-….sqlite3` puts one back.
