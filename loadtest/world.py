@@ -43,7 +43,7 @@ def prepare(rng, expected_days: float) -> World:
     from django.core.management import call_command
     from django.db import connection
 
-    from roadmap.management.commands.bench import create_database_if_missing
+    from bench.command import create_database_if_missing
     from roadmap.models import Milestone
 
     create_database_if_missing(connection.settings_dict)
