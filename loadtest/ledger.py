@@ -124,10 +124,12 @@ class Comparison:
     owed: int
     allowed: int
     delivered: int
+    # Of the owed notices: delivered, and refused for good.
+    owed_delivered: int
+    refused: int
     duplicated: list
     lost: list
     unowed: list
-    refused: int
 
     @property
     def ok(self) -> bool:
@@ -150,8 +152,9 @@ def compare(ledger: Ledger, delivered: list[Key], refused: set[Key]) -> Comparis
         owed=len(firm),
         allowed=len(allowed),
         delivered=len(seen),
+        owed_delivered=len(firm & seen),
+        refused=len(firm & refused - seen),
         duplicated=sorted(duplicated, key=str),
         lost=sorted(firm - seen - refused, key=str),
         unowed=sorted(seen - allowed, key=str),
-        refused=len(refused & firm),
     )

@@ -62,6 +62,7 @@ class Run:
     load: list = field(default_factory=list)
     drained: float | None = None
     fault_error: str | None = None
+    edit_errors: list = field(default_factory=list)
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -148,7 +149,7 @@ def soak(options, run, seed) -> dict:
                 finally:
                     faults.stop()
                 drain(run, stack)
-                run.edits = editor.counts
+                run.edits, run.edit_errors = editor.counts, editor.errors
         finally:
             stack.stop()
             redis.stop()

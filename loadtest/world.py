@@ -2,6 +2,7 @@
 and the editor that changes them each simulated day as their owners would.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,6 +15,9 @@ REF_PREFIX = "soak-"
 FIRST_DAY = date(2026, 4, 1)
 ORGANIZATIONS, MILESTONES_PER_ORGANIZATION = 8, 10
 EDITS_PER_DAY = 3
+# The error lists of an admin form, and the tags inside them.
+ERRORS = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
+TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass
@@ -171,6 +175,8 @@ class Editor:
         self.sessions: dict[int, requests.Session] = {}
         self.counts = {"status changes": 0, "deadline revisions": 0, "step reports": 0}
         self.used_deadlines = {}
+        # Edits the tracker refused or failed, which fail the run.
+        self.errors: list[str] = []
 
     def edit(self, day: date) -> set[int]:
         """Make the day's edits, each milestone at most once; return the milestones edited."""
@@ -180,12 +186,15 @@ class Editor:
         for pk in chosen:
             state = states[pk]
             action = self.rng.choices(["status", "deadline", "steps"], weights=[4, 3, 3])[0]
-            if action == "steps" and pk in self.world.stepped:
-                self.report_steps(pk, state, day)
-            elif action == "deadline":
-                self.revise(pk, state, day)
-            else:
-                self.change_status(pk, state)
+            try:
+                if action == "steps" and pk in self.world.stepped:
+                    self.report_steps(pk, state, day)
+                elif action == "deadline":
+                    self.revise(pk, state, day)
+                else:
+                    self.change_status(pk, state)
+            except Exception as error:  # noqa: BLE001 (reported; the ledger reads what was saved)
+                self.errors.append(f"{day}: {error}")
         return set(chosen)
 
     def session(self, organization):
@@ -212,15 +221,14 @@ class Editor:
         return self.sessions[organization]
 
     def change_status(self, pk, state) -> None:
-        session = self.session(state.organization)
-        url = f"{self.url}/admin/roadmap/milestone/{pk}/change/"
-        values = form_values(session.get(url, timeout=60).text)
         closing = self.rng.random() < 0.2
-        values["status"] = "done" if closing else self.rng.choice(["planned", "in_progress"])
-        values["status_comment"] = "耐久試験による状態の更新"
-        answer = session.post(url, data=values, timeout=60, allow_redirects=False)
-        if answer.status_code != 302:
-            raise RuntimeError(f"status change of milestone {pk}: status {answer.status_code}")
+        status = "done" if closing else self.rng.choice(["planned", "in_progress"])
+        self.save(
+            state.organization,
+            f"/admin/roadmap/milestone/{pk}/change/",
+            {"status": status, "status_comment": "耐久試験による状態の更新"},
+            f"status change of milestone {pk}",
+        )
         self.counts["status changes"] += 1
 
     def revise(self, pk, state, day) -> None:
@@ -230,18 +238,34 @@ class Editor:
         while deadline in used:
             deadline += timedelta(days=1)
         used.add(deadline)
-        session = self.session(state.organization)
-        url = f"{self.url}/admin/roadmap/milestone/{pk}/revise-deadline/"
-        values = form_values(session.get(url, timeout=60).text)
-        values.update(
-            new_phrase=f"{deadline.year}年{deadline.month}月{deadline.day}日まで",
-            kind=self.rng.choice(["replan", "slip"]),
-            reason="耐久試験による期限の見直し",
+        self.save(
+            state.organization,
+            f"/admin/roadmap/milestone/{pk}/revise-deadline/",
+            {
+                "new_phrase": f"{deadline.year}年{deadline.month}月{deadline.day}日まで",
+                "kind": self.rng.choice(["replan", "slip"]),
+                "reason": "耐久試験による期限の見直し",
+            },
+            f"deadline revision of milestone {pk}",
         )
-        answer = session.post(url, data=values, timeout=60, allow_redirects=False)
-        if answer.status_code != 302:
-            raise RuntimeError(f"deadline revision of milestone {pk}: status {answer.status_code}")
         self.counts["deadline revisions"] += 1
+
+    def save(self, organization, path, changes, what) -> None:
+        """Open the form, change it and save; told of an edit conflict, reload and save again.
+
+        The flagging job changes a milestone's version, so an owner who opened the form before
+        it ran is asked to reload and reapply, as a person would.
+        """
+        session = self.session(organization)
+        for _attempt in range(2):
+            values = form_values(session.get(f"{self.url}{path}", timeout=60).text)
+            answer = session.post(
+                f"{self.url}{path}", data={**values, **changes}, timeout=60, allow_redirects=False
+            )
+            if answer.status_code == 302:
+                return
+        errors = " ".join(ERRORS.findall(answer.text)) if answer.status_code == 200 else ""
+        raise RuntimeError(f"{what}: status {answer.status_code} {TAG.sub('', errors)}".strip())
 
     def report_steps(self, pk, state, day) -> None:
         """Move one to three of the milestone's steps forward, as the owner's report would."""
