@@ -118,6 +118,30 @@ def test_finishing_the_steps_clears_the_overdue_flag(programme, owner):
     assert Milestone.objects.get(pk=milestone.pk).overdue_since is None
 
 
+def test_a_step_undone_after_the_deadline_flags_the_milestone_at_once(programme, owner):
+    milestone = system(programme, 2)
+    Milestone.objects.filter(pk=milestone.pk).update(deadline=date(2020, 3, 31))
+    record_steps(cells=cells(milestone, dict.fromkeys(range(1, 41), "done")), user=owner)
+    assert Milestone.objects.get(pk=milestone.pk).overdue_since is None
+    record_steps(cells=cells(milestone, {7: "in_progress"}), user=owner)
+    milestone.refresh_from_db()
+    # The day after the deadline, as the nightly scheduler would flag it.
+    assert (milestone.status, milestone.overdue_since) == ("in_progress", date(2020, 4, 1))
+    change = milestone.history.first()
+    assert (change.history_change_reason, change.history_user, change.version) == (
+        "標準化の手順の進捗を報告",
+        owner,
+        milestone.version,
+    )
+
+
+def test_a_step_change_before_the_deadline_flags_nothing(programme, owner):
+    milestone = system(programme, 4)
+    Milestone.objects.filter(pk=milestone.pk).update(deadline=date(2099, 3, 31))
+    record_steps(cells=cells(milestone, {1: "done"}), user=owner)
+    assert Milestone.objects.get(pk=milestone.pk).overdue_since is None
+
+
 def test_owner_of_another_body_cannot_report(programme):
     other = Organization.objects.exclude(pk=programme.pk).filter(kind="municipality").first()
     stranger = MembershipFactory(organization=other, role=Membership.Role.OWNER).user

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from roadmap.models import Milestone, Step, StepState
 from roadmap.programme.models import StepChange, SystemProgress
 from roadmap.services.milestones import check_version
+from roadmap.services.scheduler import overdue_flag
 from roadmap.standard_steps import STEP_COUNT
 
 REPORT_TABLE = "roadmap_step_report"
@@ -61,7 +63,7 @@ def record_steps(*, cells: Iterable[Cell], user, on: date | None = None) -> Outc
         if changed:
             write_steps(cursor, user, day)
             recount(cursor)
-            follow_steps(cursor, user, day, now)
+            follow_steps(user, day, now)
         milestones = count_touched(cursor)
         cursor.execute(f"DELETE FROM {REPORT_TABLE}")  # noqa: S608
         cursor.execute(f"DELETE FROM {TOUCHED_TABLE}")  # noqa: S608
@@ -174,32 +176,42 @@ def recount_all() -> None:
         )
 
 
-def follow_steps(cursor, user, day: date, now) -> None:
-    """Let the touched milestones' status follow their steps, with a version and history each."""
-    milestone, progress = Milestone._meta.db_table, SystemProgress._meta.db_table
+def follow_steps(user, day: date, now) -> None:
+    """Let the touched milestones' status and overdue flag follow their steps.
+
+    One recorded update (a version and a history row each): all steps done or not applicable
+    → done, any step begun → in progress, else planned; the scheduler's overdue rule flags a
+    milestone late in its new status at once and clears one that no longer is.
+    """
     Status = Milestone.Status
-    complete = f"p.done + p.not_applicable = {STEP_COUNT}"
-    cursor.execute(
-        f"UPDATE {milestone} SET status = CASE WHEN {complete} THEN '{Status.DONE}'"  # noqa: S608
-        f" WHEN p.not_started < {STEP_COUNT} THEN '{Status.IN_PROGRESS}'"
-        f" ELSE '{Status.PLANNED}' END,"
-        f" completed_on = CASE WHEN NOT ({complete}) THEN NULL"
-        f" WHEN {milestone}.status = '{Status.DONE}' THEN {milestone}.completed_on ELSE %s END,"
-        f" version = {milestone}.version + 1, updated_at = %s"
-        f" FROM {progress} p WHERE p.milestone_id = {milestone}.id"
-        f" AND {milestone}.id IN (SELECT milestone_id FROM {TOUCHED_TABLE})"
-        f" AND {milestone}.status <> '{Status.CANCELLED}'",
-        [day, now],
+    progress = SystemProgress.objects.filter(milestone=OuterRef("pk"))
+    complete = Exists(
+        progress.alias(complete=F("done") + F("not_applicable")).filter(complete=STEP_COUNT)
     )
+    begun = Exists(progress.filter(not_started__lt=STEP_COUNT))
     touched = Milestone.objects.filter(
-        pk__in=RawSQL(f"SELECT milestone_id FROM {TOUCHED_TABLE}", [])  # noqa: S608, S611
-    )
-    # The one overdue rule, set-based: a milestone its steps finished is no longer late.
-    touched.filter(overdue_since__isnull=False).exclude(Milestone.overdue_condition(day)).update(
-        overdue_since=None
-    )
-    Milestone.history.bulk_history_create(
-        list(touched), update=True, default_user=user, default_change_reason=STEPS_REASON
+        pk__in=RawSQL(f"SELECT milestone_id FROM {TOUCHED_TABLE}", []),  # noqa: S608, S611
+        progress__isnull=False,
+    ).exclude(status=Status.CANCELLED)
+    touched.update_recorded(
+        reason=STEPS_REASON,
+        user=user,
+        stamp=now,
+        status=Case(
+            When(complete, then=Value(Status.DONE)),
+            When(begun, then=Value(Status.IN_PROGRESS)),
+            default=Value(Status.PLANNED),
+        ),
+        completed_on=Case(
+            When(complete & Q(status=Status.DONE), then=F("completed_on")),
+            When(complete, then=Value(day)),
+            default=Value(None),
+        ),
+        overdue_since=Case(
+            When(complete, then=overdue_flag(day, status=Status.DONE)),
+            When(begun, then=overdue_flag(day, status=Status.IN_PROGRESS)),
+            default=overdue_flag(day, status=Status.PLANNED),
+        ),
     )
 
 

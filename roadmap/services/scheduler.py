@@ -62,18 +62,28 @@ def flag_overdue(*, as_of: date) -> dict:
     return counts
 
 
+def overdue_flag(as_of: date, *, status: str | None = None) -> Case:
+    """Return the flag the overdue rule gives a row on ``as_of``: the day after its deadline.
+
+    overdue_since is the first day the milestone is overdue, so rows flagged for an earlier
+    deadline that has been revised and missed again are moved; a row no longer late gets None.
+    With ``status``, the flag of rows about to be given that status.
+    """
+    return Case(
+        When(Milestone.overdue_condition(as_of, status=status), then=DayAfter("deadline")),
+        default=Value(None),
+    )
+
+
 def _flag(milestones, *, as_of: date) -> dict:
     stamp = timezone.now()
     overdue = Milestone.overdue_condition(as_of)
-    # overdue_since is the first day the milestone is overdue: the day after its deadline.
-    # Rows flagged for an earlier deadline that has been revised and missed again are moved.
-    first_day = DayAfter("deadline")
-    to_flag = overdue & ~Q(overdue_since=first_day)
+    to_flag = overdue & ~Q(overdue_since=DayAfter("deadline"))
     to_clear = Milestone.FLAGGED & ~overdue
     changed = milestones.filter(to_flag | to_clear).update_recorded(
         reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
         stamp=stamp,
-        overdue_since=Case(When(overdue, then=first_day), default=Value(None)),
+        overdue_since=overdue_flag(as_of),
     )
     if not changed:
         return {"flagged": 0, "cleared": 0}
