@@ -1,6 +1,16 @@
 from django.urls import path
 
-from roadmap.views import account, feeds, indicators, pages, plans, programme, schema
+from roadmap.views import (
+    account,
+    feeds,
+    indicators,
+    pages,
+    plans,
+    programme,
+    programme_body,
+    programme_report,
+    schema,
+)
 
 app_name = "roadmap"
 
@@ -26,10 +36,10 @@ urlpatterns = [
     path("programme/", programme.overview, name="programme"),
     path("programme/bodies.csv", programme.bodies_csv, name="programme_csv"),
     path("programme/bodies.xlsx", programme.bodies_xlsx, name="programme_xlsx"),
-    path("programme/<str:code>/", programme.body_page, name="programme_body"),
-    path("programme/<str:code>/report/", programme.report, name="programme_report"),
+    path("programme/<str:code>/", programme_body.body_page, name="programme_body"),
+    path("programme/<str:code>/report/", programme_report.report, name="programme_report"),
     path("api/programme/", programme.api_programme, name="api_programme"),
-    path("api/programme/bodies/<str:code>/", programme.api_body, name="api_programme_body"),
+    path("api/programme/bodies/<str:code>/", programme_body.api_body, name="api_programme_body"),
     # Signed-in user's notifications and settings.
     path("notifications/", account.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", account.mark_read, name="notification_read"),
