@@ -489,3 +489,27 @@ def test_workbook_of_the_body_table(client, programme):
     [row] = table.rows
     assert (row.text("name"), row.value("systems"), row.value("live")) == ("函館市", 20, True)
     assert client.get("/programme/bodies.xlsx?nope=1").status_code == 400
+
+
+def test_a_cancelled_system_is_left_out_of_every_average(client, programme, owner):
+    from roadmap.services.milestones import bulk_set_status
+
+    SystemProgress.objects.update(done=0, in_progress=0, not_applicable=0, not_started=40)
+    first, second = system(programme, 1), system(programme, 2)
+    SystemProgress.objects.filter(milestone=first).update(done=40, not_started=0)
+    bulk_set_status(
+        milestones=Milestone.objects.filter(pk=second.pk), status="cancelled", user=owner
+    )
+    assert SystemProgress.objects.get(milestone=second).cancelled
+    body = rates.as_rates(rates.body_rates(None, body=programme).get())
+    # 40 / (40 × 19 systems) = 5.263 % → 5.3 (over 20 systems it would be 5.0)
+    assert (body.systems, body.completion) == (19, Decimal("5.3"))
+    snapshot, _created = take_snapshot(as_of=timezone.localdate())
+    assert not snapshot.rows.filter(body=programme, system=2).exists()
+    page = client.get("/programme/", {"lang": "en"}).content.decode()
+    assert "left out of every average" in page
+    assert "どの平均にも含めていません" in client.get("/programme/").content.decode()
+    bulk_set_status(
+        milestones=Milestone.objects.filter(pk=second.pk), status="planned", user=owner
+    )
+    assert not SystemProgress.objects.get(milestone=second).cancelled

@@ -43,7 +43,10 @@ class SystemProgress(models.Model):
     """How many of one body's system's 40 steps are in each state, kept current with the steps.
 
     One row per programme milestone (a body's standard business system), so that the rates are
-    read from 35,000 rows rather than counted from 1.4 million steps on every request.
+    read from 35,000 rows rather than counted from 1.4 million steps on every request. A
+    cancelled milestone's row is kept but marked, and left out of every rate: the published
+    formula averages over the systems a body migrates. A database trigger (migration 0014)
+    keeps the mark with the milestone's status, whoever changes it.
     """
 
     milestone = models.OneToOneField(
@@ -56,6 +59,7 @@ class SystemProgress(models.Model):
     in_progress = models.PositiveSmallIntegerField(default=0)
     not_started = models.PositiveSmallIntegerField(default=0)
     not_applicable = models.PositiveSmallIntegerField(default=0)
+    cancelled = models.BooleanField(_("cancelled"), default=False)
 
     class Meta:
         indexes = [models.Index(fields=["body", "system"], name="system_progress_body")]

@@ -6,6 +6,9 @@ its municipalities, a business system, a ministry in charge, the nation — is t
 those per-system rates, which is the sum of the counts over 40 × the number of systems. Sums of
 whole numbers are exact, so a figure rounds to the published decimal the same way every time.
 
+The systems averaged are those a body migrates: a system whose milestone is cancelled is no
+longer one of them, and is left out of every level (its steps are not counted as not started).
+
 The counts come either from the live per-system counts (``SystemProgress``, kept current by the
 step service) or from a monthly snapshot (``SnapshotRow``); both have the same columns, so every
 figure is computed the same way whatever it shows.
@@ -97,7 +100,7 @@ SUMS = {
 def counts(snapshot: ProgressSnapshot | None = None) -> QuerySet:
     """Return the per-system counts: live, or as frozen in ``snapshot``."""
     if snapshot is None:
-        return SystemProgress.objects.all()
+        return SystemProgress.objects.filter(cancelled=False)
     return SnapshotRow.objects.filter(snapshot=snapshot)
 
 

@@ -73,7 +73,7 @@ def write_rows(snapshot: ProgressSnapshot) -> None:
             cursor.execute(
                 f"INSERT INTO {row} ({columns}) SELECT %s, p.body_id, p.prefecture_id, p.system,"  # noqa: S608
                 f" p.done, p.in_progress, p.not_started, p.not_applicable, {reason}"
-                f" FROM {progress} p",
+                f" FROM {progress} p WHERE NOT p.cancelled",
                 [snapshot.pk, end_of_day],
             )
             return
@@ -83,7 +83,7 @@ def write_rows(snapshot: ProgressSnapshot) -> None:
             f" {STEP_COUNT} - {state_count(StepState.DONE)} - {state_count(StepState.IN_PROGRESS)}"
             f" - {state_count(StepState.NOT_APPLICABLE)}, {state_count(StepState.NOT_APPLICABLE)},"
             f" {reason} FROM {progress} p LEFT JOIN ({states_as_of()}) a"
-            " ON a.milestone_id = p.milestone_id"
+            " ON a.milestone_id = p.milestone_id WHERE NOT p.cancelled"
             " GROUP BY p.milestone_id, p.body_id, p.prefecture_id, p.system",
             [snapshot.pk, end_of_day, day, day],
         )

@@ -151,19 +151,21 @@ def recount(cursor, touched: str = f"SELECT milestone_id FROM {TOUCHED_TABLE}") 
     na = count.format(StepState.NOT_APPLICABLE)
     cursor.execute(
         f"INSERT INTO {SystemProgress._meta.db_table} (milestone_id, body_id, prefecture_id,"  # noqa: S608
-        " system, done, in_progress, not_applicable, not_started)"
+        " system, cancelled, done, in_progress, not_applicable, not_started)"
         " SELECT m.id, m.owner_id, COALESCE(o.parent_id, o.id), m.business_system,"
+        f" m.status = '{Milestone.Status.CANCELLED}',"
         f" COALESCE({done}, 0), COALESCE({doing}, 0), COALESCE({na}, 0),"
         f" {STEP_COUNT} - COALESCE({done}, 0) - COALESCE({doing}, 0) - COALESCE({na}, 0)"
         f" FROM {Milestone._meta.db_table} m"
         " JOIN roadmap_organization o ON o.id = m.owner_id"
         f" LEFT JOIN {Step._meta.db_table} s ON s.milestone_id = m.id"
         f" WHERE m.business_system IS NOT NULL AND m.id IN ({touched})"
-        " GROUP BY m.id, m.owner_id, o.parent_id, o.id, m.business_system"
+        " GROUP BY m.id, m.owner_id, o.parent_id, o.id, m.business_system, m.status"
         " ON CONFLICT (milestone_id) DO UPDATE SET done = excluded.done,"
         " in_progress = excluded.in_progress, not_applicable = excluded.not_applicable,"
         " not_started = excluded.not_started, body_id = excluded.body_id,"
-        " prefecture_id = excluded.prefecture_id, system = excluded.system"
+        " prefecture_id = excluded.prefecture_id, system = excluded.system,"
+        " cancelled = excluded.cancelled"
     )
 
 
