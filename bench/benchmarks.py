@@ -662,6 +662,11 @@ BUDGETS = (
     Budget("timeline `/` median", "timeline", "median", 0.100),
     Budget("API first page median", "API (first page)", "median", 0.100),
     Budget("one milestone page median", "one milestone", "median", 0.100),
+    Budget("programme `/programme/` median", "programme", "median", 0.100),
+    Budget("programme API median", "programme API", "median", 0.100),
+    Budget("one body's grid median", "one body's grid", "median", 0.100),
+    Budget("saving a full grid", "save one body's full grid (800 cells)", "median", 0.300),
+    Budget("import_steps of the national file", "import_steps, national file", "median", 60.0),
 )
 
 

@@ -312,19 +312,20 @@ def ensure_designations(seed: int, report: Report) -> None:
         DeadlineRevision.objects.filter(kind=DeadlineRevision.Kind.REPLAN, reason=REPLAN_REASON)
         .exclude(Exists(Designation.objects.filter(milestone=OuterRef("milestone"))))
         .order_by("milestone_id")
-        .values_list("pk", "milestone_id")
+        .values_list("pk", "milestone_id", "milestone__owner_id")
     )
     reasons, weights = list(DESIGNATION_WEIGHTS), list(DESIGNATION_WEIGHTS.values())
     new = [
         Designation(
             milestone_id=milestone,
+            body_id=body,
             reason=rng.choices(reasons, weights)[0],
             phrase=REPLAN_PHRASE,
             basis=REPLAN_REASON,
             revision_id=revision,
             decided_at=REPLAN_DECIDED_AT,
         )
-        for revision, milestone in revisions
+        for revision, milestone, body in revisions
     ]
     Designation.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
     report.created["designations"] = len(new)

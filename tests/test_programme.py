@@ -513,3 +513,58 @@ def test_a_cancelled_system_is_left_out_of_every_average(client, programme, owne
         milestones=Milestone.objects.filter(pk=second.pk), status="planned", user=owner
     )
     assert not SystemProgress.objects.get(milestone=second).cancelled
+
+
+def test_kept_tallies_match_a_fresh_count_after_every_kind_of_write(programme, owner):
+    from roadmap.programme import progress
+    from roadmap.services.milestones import bulk_set_status
+
+    first, second = system(programme, 1), system(programme, 2)
+    record_steps(
+        cells=cells(first, {1: "done", 2: "not_applicable", 3: "in_progress"}), user=owner
+    )
+    record_steps(cells=cells(second, dict.fromkeys(range(1, 41), "done")), user=owner)
+    bulk_set_status(
+        milestones=Milestone.objects.filter(pk=first.pk), status="cancelled", user=owner
+    )
+    record_steps(cells=cells(first, {4: "done"}), user=owner)
+    record_steps(cells=cells(second, {4: "in_progress"}), user=owner)
+    bulk_set_status(milestones=Milestone.objects.filter(pk=first.pk), status="planned", user=owner)
+    Milestone.objects.filter(pk=second.pk).delete()
+    kept = progress.kept()
+    assert progress.repair() == 0
+    assert progress.kept() == kept
+    body = rates.as_rates(rates.body_rates(None, body=programme).get())
+    assert (body.systems, body.complete, body.in_progress_steps) == (19, 3, 1)
+
+
+def test_the_recount_command_repairs_drifted_programme_tallies(programme, capsys):
+    from roadmap.programme.models import BodyTally
+
+    BodyTally.objects.filter(body=programme).update(complete=999)
+    with pytest.raises(SystemExit) as stopped:
+        call_command("recount_dashboard", "--check")
+    assert stopped.value.code == 1
+    assert BodyTally.objects.get(body=programme).complete == 0
+    call_command("recount_dashboard", "--check")
+    assert "matched a fresh count" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_rate_cells_write_the_numbers_as_the_templates_do(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    plain = Template(
+        "<td>{{ row.systems }}</td><td>{{ row.completion }}%</td>"
+        "<td>{{ row.in_progress }}%</td><td>{{ row.not_started }}%</td>"
+    )
+    cells = Template("{% load roadmap_tags %}{{ row|rate_cells }}")
+    expected = {
+        (3, 50, 10, 60): "<td>3</td><td>41.7%</td><td>8.3%</td><td>50.0%</td>",
+        (34914, 1396560, 0, 0): "<td>34914</td><td>100.0%</td><td>0.0%</td><td>0.0%</td>",
+    }
+    with translation.override(language):
+        for counts, html in expected.items():
+            context = Context({"row": rates.Rates(*counts)})
+            assert cells.render(context) == plain.render(context) == html

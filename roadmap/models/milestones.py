@@ -204,6 +204,8 @@ class Milestone(Titled, CleanOnSave):
             # Serves the default ordering: the first page of 35,000 rows without a sort.
             models.Index(fields=["deadline", "ref"], name="milestone_deadline_ref"),
             models.Index(fields=["owner", "status"], name="milestone_owner_status"),
+            # Finds the rows one recorded update just stamped, to copy them into the history.
+            models.Index(fields=["updated_at"], name="milestone_updated_at"),
             models.Index(
                 fields=["overdue_since"],
                 name="milestone_overdue",

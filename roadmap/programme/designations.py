@@ -59,6 +59,7 @@ def designate(
     designation, _created = Designation.objects.update_or_create(
         milestone=milestone,
         defaults={
+            "body_id": milestone.owner_id,
             "reason": reason,
             "phrase": phrase,
             "basis": basis.strip(),

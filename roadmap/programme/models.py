@@ -70,6 +70,56 @@ class SystemProgress(models.Model):
         return f"{self.body_id}/{self.system}"
 
 
+class Tally(models.Model):
+    """Summed counts of the progress rows not cancelled, kept current by database triggers.
+
+    Triggers on ``SystemProgress`` (migration 0015) add each row's counts to its tallies and
+    take them away again, whoever writes the row: the step service, a recount, the status
+    trigger that marks a cancelled milestone. ``roadmap.programme.progress.repair`` counts
+    them afresh if they ever drift.
+    """
+
+    prefecture = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    systems = models.IntegerField(default=0)
+    complete = models.IntegerField(default=0)
+    in_progress_steps = models.IntegerField(default=0)
+    not_started_steps = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SystemTally(Tally):
+    """One prefecture's (with its municipalities) business system: the national figures' cells."""
+
+    system = models.PositiveSmallIntegerField(_("standard business system"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefecture", "system"], name="unique_system_tally")
+        ]
+        verbose_name = _("system tally")
+        verbose_name_plural = _("system tallies")
+
+    def __str__(self):
+        return f"{self.prefecture_id}/{self.system}"
+
+
+class BodyTally(Tally):
+    """One body's systems: a row of the body table."""
+
+    body = models.OneToOneField(
+        Organization, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("body tally")
+        verbose_name_plural = _("body tallies")
+
+    def __str__(self):
+        return str(self.body_id)
+
+
 class ProgressSnapshot(models.Model):
     """The programme's figures frozen as of a day (a month-end tally); never changed after."""
 
@@ -128,6 +178,8 @@ class Designation(models.Model):
     milestone = models.OneToOneField(
         Milestone, on_delete=models.CASCADE, related_name="designation"
     )
+    # The milestone's owner, kept here so that designated bodies are counted without a join.
+    body = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     reason = models.PositiveSmallIntegerField(_("reason"), choices=Reason.choices)
     phrase = models.CharField(_("new deadline"), max_length=200)
     basis = models.TextField(_("basis"))

@@ -9,9 +9,11 @@ whole numbers are exact, so a figure rounds to the published decimal the same wa
 The systems averaged are those a body migrates: a system whose milestone is cancelled is no
 longer one of them, and is left out of every level (its steps are not counted as not started).
 
-The counts come either from the live per-system counts (``SystemProgress``, kept current by the
-step service) or from a monthly snapshot (``SnapshotRow``); both have the same columns, so every
-figure is computed the same way whatever it shows.
+The counts come either from the live counts or from a monthly snapshot (``SnapshotRow``, one row
+per body's system). Live, the per-system counts (``SystemProgress``, kept current by the step
+service) are read already summed: per prefecture's system (``SystemTally``, at most 47 × 20
+rows) for the national figures and per body (``BodyTally``) for the body table, both kept by
+database triggers. Every figure is the same sums over 40 × systems whatever it reads.
 """
 
 from __future__ import annotations
@@ -20,17 +22,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.language import localized
 from roadmap.models import Organization
 from roadmap.programme.models import (
+    BodyTally,
     Designation,
     ProgressSnapshot,
     SnapshotRow,
     SystemMinistry,
     SystemProgress,
+    SystemTally,
 )
 from roadmap.standard_steps import STEP_COUNT
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
@@ -89,12 +93,14 @@ class Rates:
         }
 
 
+# The sums of per-system counts (progress or snapshot rows), and of tallies already summed.
 SUMS = {
     "systems": Count("pk"),
     "complete": Sum(F("done") + F("not_applicable")),
     "in_progress_steps": Sum("in_progress"),
     "not_started_steps": Sum("not_started"),
 }
+TALLY_SUMS = {name: Sum(name) for name in SUMS}
 
 
 def counts(snapshot: ProgressSnapshot | None = None) -> QuerySet:
@@ -104,9 +110,15 @@ def counts(snapshot: ProgressSnapshot | None = None) -> QuerySet:
     return SnapshotRow.objects.filter(snapshot=snapshot)
 
 
+def cells(snapshot: ProgressSnapshot | None = None) -> QuerySet:
+    """Return the counts by prefecture and system: the live tallies, or a snapshot's rows."""
+    return SystemTally.objects.all() if snapshot is None else counts(snapshot)
+
+
 def summed(queryset: QuerySet, *group: str) -> list[Rates]:
     """Return one Rates per ``group`` value of the counts, from one grouped query."""
-    rows = queryset.values(*group).annotate(**SUMS).order_by(*group)
+    sums = TALLY_SUMS if queryset.model is SystemTally else SUMS
+    rows = queryset.values(*group).annotate(**sums).order_by(*group)
     return [
         Rates(
             row["systems"],
@@ -138,9 +150,8 @@ class Figures:
 
 def programme_figures(snapshot: ProgressSnapshot | None = None, *, language="ja") -> Figures:
     """Return the national, prefecture, business-system and ministry rates and designations."""
-    cells = summed(counts(snapshot), "prefecture", "system")
     national, by_prefecture, by_system = Rates(), defaultdict(Rates), defaultdict(Rates)
-    for cell in cells:
+    for cell in summed(cells(snapshot), "prefecture", "system"):
         prefecture, system = cell.key
         national.add(cell)
         by_prefecture[prefecture].add(cell)
@@ -151,15 +162,22 @@ def programme_figures(snapshot: ProgressSnapshot | None = None, *, language="ja"
         prefectures=label_prefectures(by_prefecture, language),
         systems=label_systems(by_system, language),
         ministries=ministries(by_system, language),
-        bodies=counts(snapshot).values("body").distinct().count(),
+        bodies=body_count(snapshot),
         designated=designations(snapshot),
     )
+
+
+def body_count(snapshot: ProgressSnapshot | None = None) -> int:
+    """Return how many bodies have a system counted in the rates."""
+    if snapshot is None:
+        return BodyTally.objects.filter(systems__gt=0).count()
+    return counts(snapshot).values("body").distinct().count()
 
 
 def rates_by_prefecture(snapshot: ProgressSnapshot | None = None, *, language="ja"):
     """Return each prefecture's rates (with its municipalities), in code order."""
     by_prefecture = defaultdict(Rates)
-    for cell in summed(counts(snapshot), "prefecture"):
+    for cell in summed(cells(snapshot), "prefecture"):
         by_prefecture[cell.key].add(cell)
     return label_prefectures(by_prefecture, language)
 
@@ -203,9 +221,7 @@ def ministries(by_system: dict, language: str) -> list[Rates]:
 def designations(snapshot: ProgressSnapshot | None = None) -> dict:
     """Return the designated bodies and systems, in all and by reason, live or as of a snapshot."""
     if snapshot is None:
-        # The body through the narrow counts table, not the wide milestone table.
-        body = SystemProgress.objects.filter(milestone_id=OuterRef("milestone_id"))
-        rows = Designation.objects.annotate(r=F("reason"), b=Subquery(body.values("body_id")))
+        rows = Designation.objects.annotate(r=F("reason"), b=F("body_id"))
     else:
         rows = counts(snapshot).filter(designation_reason__isnull=False)
         rows = rows.annotate(r=F("designation_reason"), b=F("body_id"))
@@ -227,15 +243,16 @@ def designations(snapshot: ProgressSnapshot | None = None) -> dict:
     }
 
 
+BODY_NAMES = ("body_id", "body__code", "body__name_ja", "body__name_kana")
+
+
 def body_rates(snapshot: ProgressSnapshot | None = None, **filters) -> QuerySet:
     """Return one row of summed counts per body (its code and names), in code order."""
-    return (
-        counts(snapshot)
-        .filter(**filters)
-        .values("body_id", "body__code", "body__name_ja", "body__name_kana")
-        .annotate(**SUMS)
-        .order_by("body__code")
-    )
+    if snapshot is None:
+        rows = BodyTally.objects.filter(systems__gt=0, **filters).values(*BODY_NAMES, *SUMS)
+    else:
+        rows = counts(snapshot).filter(**filters).values(*BODY_NAMES).annotate(**SUMS)
+    return rows.order_by("body__code")
 
 
 def as_rates(row: dict) -> Rates:

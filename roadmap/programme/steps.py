@@ -26,7 +26,9 @@ from roadmap.services.scheduler import overdue_flag
 from roadmap.standard_steps import STEP_COUNT
 
 REPORT_TABLE = "roadmap_step_report"
-TOUCHED_TABLE = "roadmap_step_touched"
+CHANGES_TABLE = "roadmap_step_changes"
+# The milestones a report changed: those with a changed step.
+TOUCHED = f"SELECT DISTINCT milestone_id FROM {CHANGES_TABLE}"  # noqa: S608
 STEPS_REASON = "標準化の手順の進捗を報告"
 
 
@@ -53,39 +55,50 @@ def record_steps(*, cells: Iterable[Cell], user, on: date | None = None) -> Outc
 
     ``user`` None is the operator's import, allowed everything.
     """
-    day, now = on or timezone.localdate(), timezone.now()
     with connection.cursor() as cursor:
-        stage(cursor, cells)
-        if user is not None:
-            refuse_unless_editable(cursor, user)
-        lock_reported(cursor)
-        changed = log_changes(cursor, user, day, now)
-        if changed:
-            write_steps(cursor, user, day)
-            recount(cursor)
-            follow_steps(user, day, now)
-        milestones = count_touched(cursor)
-        cursor.execute(f"DELETE FROM {REPORT_TABLE}")  # noqa: S608
-        cursor.execute(f"DELETE FROM {TOUCHED_TABLE}")  # noqa: S608
+        stage(cursor, ((c.milestone_id, c.number, c.state) for c in cells))
+        return record_staged(cursor, user=user, on=on)
+
+
+def record_staged(cursor, *, user, on: date | None = None) -> Outcome:
+    """Write the report staged by ``stage`` on this connection (within a transaction)."""
+    day, now = on or timezone.localdate(), timezone.now()
+    if user is not None:
+        refuse_unless_editable(cursor, user)
+    lock_reported(cursor)
+    changed = log_changes(cursor, user, day, now)
+    if changed:
+        write_steps(cursor, user, day)
+        recount(cursor)
+        follow_steps(user, day, now)
+    milestones = count_touched(cursor)
+    cursor.execute(f"DELETE FROM {REPORT_TABLE}")  # noqa: S608
+    cursor.execute(f"DELETE FROM {CHANGES_TABLE}")  # noqa: S608
     return Outcome(changed, milestones)
 
 
-def stage(cursor, cells: Iterable[Cell]) -> None:
-    """Put the reported cells into this connection's temporary report table."""
+def stage(cursor, rows: Iterable[tuple[int, int, str]]) -> None:
+    """Put reported (milestone id, step, state) rows into this connection's report table."""
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {REPORT_TABLE}"
         " (milestone_id integer NOT NULL, number smallint NOT NULL, state varchar(14) NOT NULL)"
     )
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TOUCHED_TABLE} (milestone_id integer)")
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {CHANGES_TABLE} (step_id bigint, milestone_id integer"
+        " NOT NULL, number smallint NOT NULL, old_state varchar(14) NOT NULL,"
+        " new_state varchar(14) NOT NULL)"
+    )
     cursor.execute(f"DELETE FROM {REPORT_TABLE}")  # noqa: S608
-    cursor.execute(f"DELETE FROM {TOUCHED_TABLE}")  # noqa: S608
-    rows = ((c.milestone_id, c.number, c.state) for c in cells)
+    cursor.execute(f"DELETE FROM {CHANGES_TABLE}")  # noqa: S608
     if connection.vendor == "postgresql":
         with cursor.cursor.copy(
             f"COPY {REPORT_TABLE} (milestone_id, number, state) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
+        # Fresh statistics, or the planner takes a few reported cells for many and scans
+        # every stored step instead of looking each one up.
+        cursor.execute(f"ANALYZE {REPORT_TABLE}")
     else:
         cursor.executemany(f"INSERT INTO {REPORT_TABLE} VALUES (%s, %s, %s)", list(rows))  # noqa: S608
 
@@ -98,52 +111,58 @@ def lock_reported(cursor) -> None:
 
 def refuse_unless_editable(cursor, user) -> None:
     """Raise PermissionDenied unless ``user`` may change every reported milestone."""
-    reported = RawSQL(f"SELECT DISTINCT milestone_id FROM {REPORT_TABLE}", [])  # noqa: S608, S611
-    editable = Milestone.objects.editable_by(user).values("pk")
-    if Milestone.objects.filter(pk__in=reported).exclude(pk__in=editable).exists():
+    reported = Milestone.objects.filter(
+        pk__in=RawSQL(f"SELECT DISTINCT milestone_id FROM {REPORT_TABLE}", [])  # noqa: S608, S611
+    )
+    # Only the reported rows are looked up among the editable ones, not every milestone.
+    editable = reported.editable_by(user).values("pk")
+    if reported.exclude(pk__in=editable).exists():
         raise PermissionDenied(_("You may report the steps of your own organization only."))
 
 
 def log_changes(cursor, user, day: date, now) -> int:
-    """Record each reported state that differs from the stored one; return how many."""
+    """Find and log each reported state that differs from the stored one; return how many.
+
+    The differences (with the stored step's id, if any) go into the changes table, so that
+    the stored steps are joined with the report once, and written by their ids after.
+    """
     step, change = Step._meta.db_table, StepChange._meta.db_table
-    current = f"COALESCE(s.state, '{StepState.NOT_STARTED}')"
-    differs = (
-        f" FROM {REPORT_TABLE} r LEFT JOIN {step} s"
-        " ON s.milestone_id = r.milestone_id AND s.number = r.number"
-        f" WHERE {current} <> r.state"
-    )
     cursor.execute(
-        f"INSERT INTO {change} (milestone_id, number, old_state, new_state, changed_on,"
-        f" changed_at, changed_by_id) SELECT r.milestone_id, r.number, {current}, r.state,"
-        f" %s, %s, %s{differs}",
-        [day, now, user.pk if user else None],
+        f"INSERT INTO {CHANGES_TABLE} SELECT s.id, r.milestone_id, r.number,"  # noqa: S608
+        f" COALESCE(s.state, '{StepState.NOT_STARTED}') AS old, r.state FROM {REPORT_TABLE} r"
+        f" LEFT JOIN {step} s ON s.milestone_id = r.milestone_id AND s.number = r.number"
+        f" WHERE COALESCE(s.state, '{StepState.NOT_STARTED}') <> r.state"
     )
     changed = cursor.rowcount
-    cursor.execute(f"INSERT INTO {TOUCHED_TABLE} SELECT DISTINCT r.milestone_id{differs}")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {CHANGES_TABLE}")
+    cursor.execute(
+        f"INSERT INTO {change} (milestone_id, number, old_state, new_state, changed_on,"  # noqa: S608
+        " changed_at, changed_by_id) SELECT milestone_id, number, old_state, new_state, %s, %s,"
+        f" %s FROM {CHANGES_TABLE}",
+        [day, now, user.pk if user else None],
+    )
     return changed
 
 
 def write_steps(cursor, user, day: date) -> None:
-    """Update the steps whose state differs and insert the steps not stored yet."""
+    """Insert the changed steps not stored yet and update the stored ones, by their ids."""
     step = Step._meta.db_table
     who = user.pk if user else None
     cursor.execute(
-        f"UPDATE {step} SET state = r.state, changed_on = %s, changed_by_id = %s"  # noqa: S608
-        f" FROM {REPORT_TABLE} r WHERE {step}.milestone_id = r.milestone_id"
-        f" AND {step}.number = r.number AND {step}.state <> r.state",
+        f"INSERT INTO {step} (milestone_id, number, state, changed_on, changed_by_id)"  # noqa: S608
+        f" SELECT milestone_id, number, new_state, %s, %s FROM {CHANGES_TABLE}"
+        " WHERE step_id IS NULL",
         [day, who],
     )
     cursor.execute(
-        f"INSERT INTO {step} (milestone_id, number, state, changed_on, changed_by_id)"  # noqa: S608
-        f" SELECT r.milestone_id, r.number, r.state, %s, %s FROM {REPORT_TABLE} r"
-        f" WHERE r.state <> '{StepState.NOT_STARTED}' AND NOT EXISTS (SELECT 1 FROM {step} s"
-        " WHERE s.milestone_id = r.milestone_id AND s.number = r.number)",
+        f"UPDATE {step} SET state = c.new_state, changed_on = %s, changed_by_id = %s"  # noqa: S608
+        f" FROM {CHANGES_TABLE} c WHERE {step}.id = c.step_id",
         [day, who],
     )
 
 
-def recount(cursor, touched: str = f"SELECT milestone_id FROM {TOUCHED_TABLE}") -> None:  # noqa: S608
+def recount(cursor, touched: str = TOUCHED) -> None:
     """Recount the states of the touched milestones' steps into their progress rows."""
     count = "SUM(CASE WHEN s.state = '{}' THEN 1 ELSE 0 END)"
     done = count.format(StepState.DONE)
@@ -192,7 +211,7 @@ def follow_steps(user, day: date, now) -> None:
     )
     begun = Exists(progress.filter(not_started__lt=STEP_COUNT))
     touched = Milestone.objects.filter(
-        pk__in=RawSQL(f"SELECT milestone_id FROM {TOUCHED_TABLE}", []),  # noqa: S608, S611
+        pk__in=RawSQL(TOUCHED, []),  # noqa: S611
         progress__isnull=False,
     ).exclude(status=Status.CANCELLED)
     touched.update_recorded(
@@ -218,7 +237,7 @@ def follow_steps(user, day: date, now) -> None:
 
 
 def count_touched(cursor) -> int:
-    cursor.execute(f"SELECT COUNT(*) FROM {TOUCHED_TABLE}")  # noqa: S608
+    cursor.execute(f"SELECT COUNT(*) FROM ({TOUCHED}) touched")  # noqa: S608
     return cursor.fetchone()[0]
 
 

@@ -1,6 +1,7 @@
 """Template filters for showing milestones in the reader's language."""
 
 from django import template
+from django.utils.html import format_html, format_html_join
 
 from roadmap import baselines, periods
 from roadmap.language import pick
@@ -61,3 +62,29 @@ def business_system_name(number, language):
 def slip_words(days):
     """Write a slip in days as readers do: "+184 days"."""
     return baselines.slip_words(days)
+
+
+@register.filter
+def rate_cells(row):
+    """Return the cells of a row of rates: its systems, then its three rates in percent.
+
+    Written in one go rather than by an included template per row: the programme's pages
+    show two hundred such rows. Numbers are written as the templates write them (no grouping).
+    """
+    return format_html(
+        "<td>{}</td><td>{}%</td><td>{}%</td><td>{}%</td>",
+        row.systems,
+        row.completion,
+        row.in_progress,
+        row.not_started,
+    )
+
+
+@register.filter
+def step_cells(cells):
+    """Return a grid row's step cells: each state's symbol (hidden from readers) and word."""
+    return format_html_join(
+        "",
+        '<td class="state-{}"><span aria-hidden="true">{}</span> {}</td>',
+        ((cell["state"], cell["symbol"], cell["label"]) for cell in cells),
+    )

@@ -1,14 +1,16 @@
-"""Count the dashboard's figures afresh from the milestones and repair the stored ones."""
+"""Count the dashboard's and the programme's figures afresh and repair the stored ones."""
 
 from django.core.management.base import BaseCommand
 
 from roadmap import tallies
+from roadmap.programme import progress
 
 
 class Command(BaseCommand):
     help = (
-        "Count the unfiltered dashboard's figures from scratch, store them, and say whether "
-        "the stored figures had drifted from the milestones (--check: exit 1 if they had)."
+        "Count the unfiltered dashboard's figures and the programme's step counts and tallies "
+        "from scratch, store them, and say whether the stored ones had drifted from the "
+        "milestones and steps (--check: exit 1 if they had)."
     )
 
     def add_arguments(self, parser):
@@ -19,11 +21,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        differed = tallies.recount()
+        differed = tallies.recount() + progress.repair()
         if not differed:
-            self.stdout.write("The stored dashboard figures matched a fresh count.")
+            self.stdout.write("The stored dashboard and programme figures matched a fresh count.")
             return
-        message = f"{differed} stored dashboard rows differed from a fresh count; repaired."
+        message = (
+            f"{differed} stored dashboard or programme rows differed from a fresh count; repaired."
+        )
         if options["check"]:
             self.stderr.write(message)
             raise SystemExit(1)
