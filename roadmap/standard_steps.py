@@ -123,13 +123,15 @@ def progress(recorded: Iterable, language: str) -> StepProgress | None:
     )
 
 
+# Every spelling of a state a report may use: the value, the Japanese label, and 未 for
+# 未着手, as the ministry's workbook abbreviates it.
+STATE_SPELLINGS = (
+    {state: state for state in StepState.values}
+    | {label: state for state, label in JAPANESE_LABELS.items()}
+    | {"未": StepState.NOT_STARTED}
+)
+
+
 def parse_state(text: str) -> str | None:
     """Return the state a report cell names (English value or Japanese label), or None."""
-    value = text.strip()
-    if value in StepState.values:
-        return value
-    # The workbook abbreviates 未着手 to 未.
-    labels = {label: state for state, label in JAPANESE_LABELS.items()} | {
-        "未": StepState.NOT_STARTED
-    }
-    return labels.get(value)
+    return STATE_SPELLINGS.get(text.strip())

@@ -12,7 +12,10 @@ from roadmap.models import DeadlineRevision, Milestone, Organization, StepState
 class StepChange(models.Model):
     """One change of one step's state: the step's history, written by the step service."""
 
-    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="step_changes")
+    # Looked up through the (milestone, number, changed_on) index below.
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="step_changes", db_index=False
+    )
     number = models.PositiveSmallIntegerField(_("step"))
     old_state = models.CharField(_("old state"), max_length=14, choices=StepState.choices)
     new_state = models.CharField(_("new state"), max_length=14, choices=StepState.choices)

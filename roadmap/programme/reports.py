@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from roadmap import tabular
 from roadmap.imports import ImportRejected, RowError
 from roadmap.models import Milestone
-from roadmap.programme.steps import Cell, Outcome, record_steps
+from roadmap.programme.steps import Outcome, record_staged, stage
 from roadmap.standard_steps import STEP_COUNT, parse_state
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
 from roadmap.tabular import Place
@@ -123,61 +123,80 @@ def whole_number(text: str, low: int, high: int) -> int | None:
 
 
 def import_steps(path: Path, *, user=None, dry_run: bool = False) -> StepImport:
-    """Check every row of a step report, then write all of it (or, on any error, nothing)."""
+    """Check every row of a step report, then write all of it (or, on any error, nothing).
+
+    The rows are checked as they are read and the good ones staged (COPY on PostgreSQL) into
+    the step service's temporary report table, in one pass over the file; the service then
+    writes the whole report set-based. Any error rolls everything back, staging included.
+    """
     records = read_records(path)
     columns = header_of(records, STEP_COLUMNS)
-    milestones = programme_milestones()
-    cells, errors, seen = [], [], {}
-    for record in records:
-        cell = check_step_row(record, columns, milestones, errors)
-        if cell is None:
-            continue
-        key = (cell.milestone_id, cell.number)
-        if key in seen:
-            where = f"this step is also reported on row {seen[key]}."
-            errors.append(RowError(record.place("step", columns), where))
-        seen[key] = record.number
-        cells.append(cell)
-        if len(errors) >= MAX_ERRORS:
-            break
-    if errors:
-        raise ImportRejected(errors)
-    if dry_run:
-        return StepImport(len(cells), None, True)
-    with transaction.atomic():
-        outcome = record_steps(cells=cells, user=user)
-    return StepImport(len(cells), outcome, False)
+    checked = CheckedSteps(columns, programme_milestones())
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage(cursor, checked.rows(records))
+        if checked.errors:
+            raise ImportRejected(checked.errors)
+        if dry_run:
+            return StepImport(checked.count, None, True)
+        outcome = record_staged(cursor, user=user)
+    return StepImport(checked.count, outcome, False)
 
 
-def check_step_row(record: Record, columns, milestones, errors) -> Cell | None:
-    """Return the record's cell, or None after adding its problems to ``errors``."""
-    fields = record.fields
-    if len(fields) < len(columns):
-        message = f"has {len(fields)} fields, expected {len(columns)}."
-        errors.append(RowError(record.place(), message))
-        return None
+class CheckedSteps:
+    """The rows of a step report, checked one by one as they are read."""
 
-    def problem(name, message):
-        errors.append(RowError(record.place(name, columns), message))
+    def __init__(self, columns: dict[str, int], milestones: dict[tuple[str, int], int]):
+        self.columns, self.milestones = columns, milestones
+        self.errors: list[RowError] = []
+        self.count = 0
+        # Where each step was first reported, to name both rows of a duplicate.
+        self.seen: dict[tuple[int, int], int] = {}
 
-    found = len(errors)
-    body = fields[columns["body"]].strip()
-    system = whole_number(fields[columns["system"]], 1, len(SYSTEMS_BY_NUMBER))
-    number = whole_number(fields[columns["step"]], 1, STEP_COUNT)
-    state = parse_state(fields[columns["state"]])
-    if system is None:
-        problem("system", "must be a business system number from 1 to 20.")
-    if number is None:
-        problem("step", f"must be a step number from 1 to {STEP_COUNT}.")
-    if state is None:
-        problem(
-            "state",
-            "must be done, in_progress, not_started or not_applicable "
-            "(or 完了済み, 作業中, 未着手, 対象外).",
-        )
-    milestone = milestones.get((body, system))
-    if system is not None and milestone is None:
-        problem("body", f"no body {body!r} runs business system {system} here.")
-    if len(errors) > found:
-        return None
-    return Cell(milestone, number, state)
+    def rows(self, records: Iterator[Record]) -> Iterator[tuple[int, int, str]]:
+        """Yield (milestone id, step, state) of each good row; collect the others' errors."""
+        for record in records:
+            row = self.check(record)
+            if row is not None and not self.errors:
+                yield row
+            if len(self.errors) >= MAX_ERRORS:
+                return
+
+    def check(self, record: Record) -> tuple[int, int, str] | None:
+        """Return the record's row, or None after adding its problems to the errors."""
+        columns, fields = self.columns, record.fields
+        if len(fields) < len(columns):
+            message = f"has {len(fields)} fields, expected {len(columns)}."
+            self.errors.append(RowError(record.place(), message))
+            return None
+        body = fields[columns["body"]].strip()
+        system = whole_number(fields[columns["system"]], 1, len(SYSTEMS_BY_NUMBER))
+        number = whole_number(fields[columns["step"]], 1, STEP_COUNT)
+        state = parse_state(fields[columns["state"]])
+        milestone = self.milestones.get((body, system))
+        if None in (system, number, state, milestone):
+            self.problems(record, body, system, number, state)
+            return None
+        first = self.seen.setdefault((milestone, number), record.number)
+        if first != record.number:
+            where = f"this step is also reported on row {first}."
+            self.errors.append(RowError(record.place("step", columns), where))
+            return None
+        self.count += 1
+        return milestone, number, state
+
+    def problems(self, record: Record, body, system, number, state) -> None:
+        def problem(name, message):
+            self.errors.append(RowError(record.place(name, self.columns), message))
+
+        if system is None:
+            problem("system", "must be a business system number from 1 to 20.")
+        if number is None:
+            problem("step", f"must be a step number from 1 to {STEP_COUNT}.")
+        if state is None:
+            problem(
+                "state",
+                "must be done, in_progress, not_started or not_applicable "
+                "(or 完了済み, 作業中, 未着手, 対象外).",
+            )
+        if system is not None and (body, system) not in self.milestones:
+            problem("body", f"no body {body!r} runs business system {system} here.")
