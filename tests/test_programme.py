@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -447,12 +448,14 @@ def test_saving_a_full_grid_costs_the_same_queries_whatever_is_changed(
     everything = {(s, n): "done" for s in range(1, 21) for n in range(1, 41)}
     # lock, stored states, temporary tables and their load, permission, row locks, changes and
     # their log, insert, update, counts moved and counted, status with its history, the count
-    # of touched milestones, and the savepoints around them
-    with django_assert_num_queries(24):
+    # of touched milestones, and the savepoints around them; the databases differ in how the
+    # temporary tables are loaded, analyzed and emptied
+    queries = 23 if connection.vendor == "postgresql" else 24
+    with django_assert_num_queries(queries):
         outcome = report_body(body=programme, states=everything, seen=seen, user=owner)
     assert outcome.milestones == 20
     seen = {m.business_system: m.version for m in Milestone.objects.filter(owner=programme)}
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(queries):
         outcome = report_body(
             body=programme, states=everything | {(3, 7): "in_progress"}, seen=seen, user=owner
         )

@@ -59,6 +59,24 @@ def fill(schema_editor) -> None:
         )
 
 
+def create_row_trigger(schema_editor) -> None:
+    """Create the PostgreSQL row trigger that keeps the tallies."""
+    body = (
+        "BEGIN IF TG_OP <> 'INSERT' AND NOT OLD.cancelled THEN "
+        + "; ".join(take("OLD"))
+        + "; END IF; IF TG_OP <> 'DELETE' AND NOT NEW.cancelled THEN "
+        + "; ".join(add("NEW"))
+        + "; END IF; RETURN NULL; END"
+    )
+    schema_editor.execute(
+        f"CREATE FUNCTION roadmap_progress_tally() RETURNS trigger LANGUAGE plpgsql AS $${body}$$"
+    )
+    schema_editor.execute(
+        f"CREATE TRIGGER {PROGRESS}_tally AFTER INSERT OR UPDATE OR DELETE ON {PROGRESS}"
+        " FOR EACH ROW EXECUTE FUNCTION roadmap_progress_tally()"
+    )
+
+
 def add_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     schema_editor.execute(
@@ -67,21 +85,7 @@ def add_triggers(apps, schema_editor):
     )
     fill(schema_editor)
     if vendor == "postgresql":
-        body = (
-            "BEGIN IF TG_OP <> 'INSERT' AND NOT OLD.cancelled THEN "
-            + "; ".join(take("OLD"))
-            + "; END IF; IF TG_OP <> 'DELETE' AND NOT NEW.cancelled THEN "
-            + "; ".join(add("NEW"))
-            + "; END IF; RETURN NULL; END"
-        )
-        schema_editor.execute(
-            "CREATE FUNCTION roadmap_progress_tally() RETURNS trigger LANGUAGE plpgsql"
-            f" AS $${body}$$"
-        )
-        schema_editor.execute(
-            f"CREATE TRIGGER {PROGRESS}_tally AFTER INSERT OR UPDATE OR DELETE ON {PROGRESS}"
-            " FOR EACH ROW EXECUTE FUNCTION roadmap_progress_tally()"
-        )
+        create_row_trigger(schema_editor)
     elif vendor == "sqlite":
         for name, event, row, statements in (
             ("insert", "INSERT", "NEW", add("NEW")),

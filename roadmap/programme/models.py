@@ -76,10 +76,10 @@ class SystemProgress(models.Model):
 class Tally(models.Model):
     """Summed counts of the progress rows not cancelled, kept current by database triggers.
 
-    Triggers on ``SystemProgress`` (migration 0015) add each row's counts to its tallies and
-    take them away again, whoever writes the row: the step service, a recount, the status
-    trigger that marks a cancelled milestone. ``roadmap.programme.progress.repair`` counts
-    them afresh if they ever drift.
+    Triggers on ``SystemProgress`` (migration 0015; per statement on PostgreSQL, 0018) add each
+    row's counts to its tallies and take them away again, whoever writes the row: the step
+    service, a recount, the status trigger that marks a cancelled milestone.
+    ``roadmap.programme.progress.repair`` counts them afresh if they ever drift.
     """
 
     prefecture = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
