@@ -280,6 +280,14 @@ def test_import_steps_writes_the_file_and_a_second_run_changes_nothing(
     assert Step.objects.get(milestone=system(programme, 1), number=1).state == "done"
 
 
+def test_import_steps_dry_run_checks_every_row_and_writes_nothing(programme, tmp_path, capsys):
+    path = write(tmp_path, f"body,system,step,state\n{SAPPORO},1,1,done\n{SAPPORO},2,3,未\n")
+    call_command("import_steps", str(path), "--dry-run")
+    assert "2 rows checked; nothing written" in capsys.readouterr().out
+    assert not Step.objects.filter(changed_on=timezone.localdate()).exists()
+    assert not StepChange.objects.exists()
+
+
 def test_import_steps_rejects_the_whole_file_naming_line_and_column(programme, tmp_path):
     path = write(
         tmp_path,

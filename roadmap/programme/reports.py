@@ -137,6 +137,8 @@ def import_steps(path: Path, *, user=None, dry_run: bool = False) -> StepImport:
         if checked.errors:
             raise ImportRejected(checked.errors)
         if dry_run:
+            # Nothing was written but the staged rows: drop them with the transaction.
+            transaction.set_rollback(True)
             return StepImport(checked.count, None, True)
         outcome = record_staged(cursor, user=user)
     return StepImport(checked.count, outcome, False)
