@@ -58,6 +58,31 @@ class MemberAccess:
         return request.user.is_superuser
 
 
+class OwnedAccess:
+    """What an organization owns: its members see it, its owners change it, superusers delete.
+
+    ``owner_id(obj)`` names the owning organization (default: ``obj.owner_id``).
+    """
+
+    def owner_id(self, obj) -> int:
+        return obj.owner_id
+
+    def has_module_permission(self, request):
+        return is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request) and (obj is None or may_see(request, self.owner_id(obj)))
+
+    def has_add_permission(self, request, obj=None):
+        return may_change(request)
+
+    def has_change_permission(self, request, obj=None):
+        return may_change(request, self.owner_id(obj) if obj is not None else None)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 class ReadOnlyRecords(MemberAccess):
     """Records written by services only: members read the rows the model lets them see."""
 

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from roadmap.admin.access import MemberAccess, is_member, may_change, may_see
+from roadmap.admin.access import MemberAccess, OwnedAccess
 from roadmap.models import EventDate, Indicator, Measurement, RecurringCommitment
 from roadmap.security import refuse
 from roadmap.services.indicators import record_measurement, save_indicator
@@ -110,7 +110,7 @@ class MeasurementForm(forms.ModelForm):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(OwnedAccess, admin.ModelAdmin):
     form = MeasurementForm
     list_display = ["indicator", "measured_on", "value", "source", "recorded_by", "recorded_at"]
     list_select_related = ["indicator", "recorded_by"]
@@ -121,20 +121,8 @@ class MeasurementAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         return queryset.filter(indicator__in=Indicator.objects.visible_to(request.user))
 
-    def has_module_permission(self, request):
-        return is_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request) and (obj is None or may_see(request, obj.indicator.owner_id))
-
-    def has_add_permission(self, request):
-        return may_change(request)
-
-    def has_change_permission(self, request, obj=None):
-        return may_change(request, obj.indicator.owner_id if obj is not None else None)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def owner_id(self, obj) -> int:
+        return obj.indicator.owner_id
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "indicator":

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from roadmap import language
-from roadmap.admin.access import is_member, may_change, may_see, refuse_milestones
+from roadmap.admin.access import OwnedAccess, may_see, refuse_milestones
 from roadmap.admin.deadlines import ReviseDeadlineMixin, fiscal_year_text
 from roadmap.admin.filters import (
     DeadlineFiscalYearFilter,
@@ -60,7 +60,7 @@ CHANGE_ONLY_FIELDS = ("status_comment",)
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ReviseDeadlineMixin, MilestoneImportMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(OwnedAccess, ReviseDeadlineMixin, MilestoneImportMixin, SimpleHistoryAdmin):
     list_display = [
         "display_title",
         "owner",
@@ -141,23 +141,11 @@ class MilestoneAdmin(ReviseDeadlineMixin, MilestoneImportMixin, SimpleHistoryAdm
             refuse_milestones(request, "open", [object_id])
         return obj
 
-    def has_module_permission(self, request):
-        return is_member(request)
-
     def has_view_permission(self, request, obj=None):
-        if obj is None or may_see(request, obj.owner_id):
-            return is_member(request)
-        refuse(request.user, "view", request=request, milestone_ids=[obj.pk])
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return may_change(request, obj.owner_id if obj is not None else None)
-
-    def has_add_permission(self, request):
-        return may_change(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        if obj is not None and not may_see(request, obj.owner_id):
+            refuse(request.user, "view", request=request, milestone_ids=[obj.pk])
+            return False
+        return super().has_view_permission(request, obj)
 
     @staticmethod
     def _exists(object_id) -> bool:

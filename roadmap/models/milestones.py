@@ -41,7 +41,7 @@ class MilestoneQuerySet(BelongingQuerySet):
 
     def flagged_overdue(self, flagged: bool = True):
         """Return milestones the scheduler has flagged overdue (or, with False, not flagged)."""
-        return self.filter(overdue_since__isnull=not flagged)
+        return self.filter(Milestone.FLAGGED) if flagged else self.exclude(Milestone.FLAGGED)
 
     def update_recorded(self, *, reason, user=None, stamp=None, **fields) -> int:
         """Update the rows set-based, bump their version and copy them into their history.

@@ -53,9 +53,7 @@ def flag_overdue(*, as_of: date) -> dict:
         logger.warning("flag_overdue: flagging all at once failed (%s); one by one", error)
     failures, counts = Failures("flag_overdue"), {"flagged": 0, "cleared": 0}
     overdue = Milestone.overdue_condition(as_of)
-    for pk in Milestone.objects.filter(overdue | Q(overdue_since__isnull=False)).values_list(
-        "pk", flat=True
-    ):
+    for pk in Milestone.objects.filter(overdue | Milestone.FLAGGED).values_list("pk", flat=True):
         with failures.item(f"milestone {pk}"), transaction.atomic():
             for key, value in _flag(Milestone.objects.filter(pk=pk), as_of=as_of).items():
                 counts[key] += value
