@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from roadmap import periods
+from roadmap.language import pick
 from roadmap.models import Milestone, Organization
 
 Kind = Organization.Kind
@@ -36,7 +37,7 @@ def owner_groups(language):
     central = OwnerGroup(gettext("Ministries and agencies"))
     prefectures, municipalities, others = {}, [], OwnerGroup(gettext("Other organizations"))
     for pk, code, name_ja, name_en, kind, parent_id in rows:
-        name = name_en if language == "en" and name_en else name_ja
+        name = pick(language, name_ja, name_en)
         if kind in CENTRAL_KINDS:
             central.options.append((code, name))
         elif kind == Kind.PREFECTURE:
