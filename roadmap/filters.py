@@ -39,22 +39,33 @@ class IntegerFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+def within_initiative(queryset, number: str):
+    """Keep the rows of initiative ``number`` and of those below it (5.1.4 under 5, not 50)."""
+    return queryset.filter(
+        Q(initiative__number=number) | Q(initiative__number__startswith=f"{number}.")
+    )
+
+
+class InitiativeFilter(django_filters.CharFilter):
+    """An initiative number such as 5 or 5.1: the ``area`` of the milestone and indicator lists."""
+
+    def __init__(self, **kwargs):
+        validator = RegexValidator(
+            r"^\d+(\.\d+)*\Z", message=_("Enter an initiative number such as 5 or 5.1.")
+        )
+        super().__init__(max_length=32, validators=[validator], **kwargs)
+
+    def filter(self, qs, value):
+        return within_initiative(qs, value) if value else qs
+
+
 class MilestoneFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         label=_("Owner organization"),
         queryset=Organization.objects.all(),
         to_field_name="code",
     )
-    area = django_filters.CharFilter(
-        label=_("Initiative or area (number)"),
-        method="filter_area",
-        max_length=32,
-        validators=[
-            RegexValidator(
-                r"^\d+(\.\d+)*\Z", message=_("Enter an initiative number such as 5 or 5.1.")
-            )
-        ],
-    )
+    area = InitiativeFilter(label=_("Initiative or area (number)"))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Milestone.Status.choices, empty_label=_("All")
     )
@@ -78,12 +89,6 @@ class MilestoneFilter(django_filters.FilterSet):
     class Meta:
         model = Milestone
         fields = []
-
-    def filter_area(self, queryset, name, value):
-        """Keep milestones of the initiative numbered ``value`` and of those below it."""
-        return queryset.filter(
-            Q(initiative__number=value) | Q(initiative__number__startswith=f"{value}.")
-        )
 
     def filter_fiscal_year(self, queryset, name, value):
         """Keep milestones whose deadline falls in fiscal year ``value``."""

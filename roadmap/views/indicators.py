@@ -4,19 +4,12 @@ import csv
 
 import django_filters
 from django.conf import settings
-from django.core.validators import RegexValidator
-from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from roadmap import language
-from roadmap.filters import (
-    BadQuery,
-    check_query_string,
-    filter_problems,
-)
+from roadmap.filters import BadQuery, InitiativeFilter, check_query_string, filter_problems
 from roadmap.indicator_chart import chart
 from roadmap.indicators import Grade, Point
 from roadmap.models import Indicator, Organization
@@ -33,25 +26,11 @@ class IndicatorFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.all(), to_field_name="code"
     )
-    area = django_filters.CharFilter(
-        method="filter_area",
-        max_length=32,
-        validators=[
-            RegexValidator(
-                r"^\d+(\.\d+)*\Z", message=_("Enter an initiative number such as 5 or 5.1.")
-            )
-        ],
-    )
+    area = InitiativeFilter()
 
     class Meta:
         model = Indicator
         fields = []
-
-    def filter_area(self, queryset, name, value):
-        """Keep indicators of the initiative numbered ``value`` and of those below it."""
-        return queryset.filter(
-            Q(initiative__number=value) | Q(initiative__number__startswith=f"{value}.")
-        )
 
 
 def filter_indicators(request, queryset=None):

@@ -18,11 +18,18 @@ from roadmap import (
 )
 from roadmap import dashboard as dashboard_figures
 from roadmap.filter_form import offer_choices
-from roadmap.filters import BadQuery, PageNotFound, filter_milestones, paginate, shorten
+from roadmap.filters import (
+    BadQuery,
+    PageNotFound,
+    filter_milestones,
+    paginate,
+    shorten,
+    within_initiative,
+)
 from roadmap.models import Indicator, Milestone, MilestoneEdition, Plan
 from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
-from roadmap.views.indicators import IndicatorFilter, indicator_rows
+from roadmap.views.indicators import indicator_rows
 from roadmap.views.reading import html_answer, milestones, reading_view
 
 PER_PAGE = 100
@@ -216,7 +223,7 @@ def dashboard(request):
     if chosen.get("owner"):
         indicators = indicators.filter(owner=chosen["owner"])
     if chosen.get("area"):
-        indicators = IndicatorFilter().filter_area(indicators, "area", chosen["area"])
+        indicators = within_initiative(indicators, chosen["area"])
     return render(
         request,
         "roadmap/dashboard.html",
