@@ -246,13 +246,18 @@ def _recipients_sql(dialect, excluded=()) -> tuple[str, list]:
 
 
 @dataclass(frozen=True)
-class Recipient:
+class Addressee:
+    """An address an organization's notices go to, and the state a new notice starts in.
+
+    (How a digest is then mailed to it is ``services.digests.Recipient``.)
+    """
+
     address: str
     user_id: int | None
     state: str
 
 
-def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
+def _recipients_by_organization(organization_ids) -> dict[int, list[Addressee]]:
     """Return each organization's owners with an address, then its contact address.
 
     The same recipients, with the same choices, as the queueing statements join.
@@ -271,6 +276,6 @@ def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
         for organization_id, address, user_id, state in cursor.fetchall():
             if organization_id in wanted:
                 recipients_by_organization.setdefault(organization_id, []).append(
-                    Recipient(address, user_id, state)
+                    Addressee(address, user_id, state)
                 )
     return recipients_by_organization
