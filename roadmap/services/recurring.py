@@ -22,41 +22,27 @@ YEARS_AHEAD = 1
 def is_recurrence(phrase: str) -> bool:
     """Say whether ``phrase`` is a yearly recurrence such as 「毎年度6月」."""
     try:
-        periods.occurrence_phrase(phrase, 2000)
-    except periods.PhraseError:
+        check_recurrence(phrase)
+    except ValidationError:
         return False
     return True
 
 
 @transaction.atomic
 def create_series(
-    *,
-    initiative,
-    owner,
-    ref: str,
-    title_ja: str,
-    title_en: str,
-    phrase: str,
-    kind: str,
-    source_text: str = "",
-    first_year: int | None = None,
-    as_of: date | None = None,
+    *, first_year: int | None = None, as_of: date | None = None, **commitment
 ) -> RecurringCommitment:
     """Create a recurring commitment and its occurrences up to next year.
 
-    Its first year is by default the year of the plan's decision.
+    ``commitment`` names what a milestone is created with (``initiative``, ``owner``, ``ref``,
+    ``title_ja``, ``title_en``, ``phrase``, ``kind``, ``source_text``); the phrase is a yearly
+    recurrence. Its first year is by default the year of the plan's decision.
     """
+    phrase = commitment["phrase"]
     check_recurrence(phrase)
+    plan = commitment["initiative"].plan
     series = RecurringCommitment(
-        initiative=initiative,
-        owner=owner,
-        ref=ref,
-        title_ja=title_ja,
-        title_en=title_en,
-        phrase=phrase,
-        kind=kind,
-        source_text=source_text,
-        first_year=first_year or periods.occurrence_year(phrase, initiative.plan.decided_on),
+        **commitment, first_year=first_year or periods.occurrence_year(phrase, plan.decided_on)
     )
     series.full_clean()
     series.save()
