@@ -8,24 +8,25 @@ from django.utils.translation import gettext_lazy as _
 from roadmap.models import DeadlineRevision, Milestone
 from roadmap.services.milestones import check_version, resolve_window
 
+# What a milestone and a recurring commitment are both created with.
+COMMITMENT_FIELDS = (
+    "ref",
+    "initiative",
+    "owner",
+    "title_ja",
+    "title_en",
+    "source_text",
+    "kind",
+    "phrase",
+)
+
 
 class MilestoneAddForm(forms.ModelForm):
     """A new milestone: its phrase is resolved against the plan's decision date."""
 
     class Meta:
         model = Milestone
-        fields = [
-            "ref",
-            "initiative",
-            "owner",
-            "title_ja",
-            "title_en",
-            "source_text",
-            "kind",
-            "phrase",
-            "anchor",
-            "status",
-        ]
+        fields = [*COMMITMENT_FIELDS, "anchor", "status"]
 
     def clean(self):
         cleaned = super().clean()

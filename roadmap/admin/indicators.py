@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from roadmap.admin.access import MemberAccess, OwnedAccess
+from roadmap.admin.forms import COMMITMENT_FIELDS
 from roadmap.models import EventDate, Indicator, Measurement, RecurringCommitment
 from roadmap.security import refuse
 from roadmap.services.indicators import record_measurement, save_indicator
@@ -25,18 +26,7 @@ class EventDateAdmin(MemberAccess, admin.ModelAdmin):
 class RecurringCommitmentForm(forms.ModelForm):
     class Meta:
         model = RecurringCommitment
-        fields = [
-            "ref",
-            "initiative",
-            "owner",
-            "title_ja",
-            "title_en",
-            "source_text",
-            "kind",
-            "phrase",
-            "first_year",
-            "last_year",
-        ]
+        fields = [*COMMITMENT_FIELDS, "first_year", "last_year"]
 
     def clean_phrase(self):
         phrase = self.cleaned_data["phrase"]
