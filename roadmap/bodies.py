@@ -59,12 +59,6 @@ def is_valid_code(code: str) -> bool:
     return len(code) == 6 and code.isdigit() and check_digit(code[:5]) == code[5]
 
 
-def prefecture_code(two_digits: str) -> str:
-    """Return the six-digit code of a prefecture from its two-digit number (01 → 010006)."""
-    five = f"{two_digits}000"
-    return five + check_digit(five)
-
-
 def read_bodies(path: Path = BODIES_FILE) -> list[BodyRecord]:
     """Return the bodies of the code list, prefectures and municipalities in file order."""
     bodies = []
