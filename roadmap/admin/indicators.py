@@ -7,7 +7,7 @@ commitments and event dates are plan data: members read them, superusers change 
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from roadmap.admin.access import MemberAccess, OwnedAccess
 from roadmap.admin.forms import COMMITMENT_FIELDS
@@ -125,16 +125,11 @@ class MeasurementAdmin(OwnedAccess, admin.ModelAdmin):
                 raise refuse(request.user, "change", request=request, measurement_ids=[obj.pk])
             obj.save()
             return
-        try:
-            created = record_measurement(
-                indicator=obj.indicator,
-                measured_on=obj.measured_on,
-                value=obj.value,
-                source=obj.source,
-                user=request.user,
-            )
-        except PermissionDenied:
-            raise refuse(
-                request.user, "add measurement", request=request, indicator_ids=[obj.indicator_id]
-            ) from None
+        created = record_measurement(
+            indicator=obj.indicator,
+            measured_on=obj.measured_on,
+            value=obj.value,
+            source=obj.source,
+            user=request.user,
+        )
         obj.pk, obj._state.adding = created.pk, False

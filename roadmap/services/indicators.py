@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from roadmap import indicators
+from roadmap import indicators, security
 from roadmap.models import Indicator, Measurement, Milestone
 from roadmap.services.milestones import resolve_window
 
@@ -49,7 +48,7 @@ def record_measurement(
 ) -> Measurement:
     """Record a measurement of an indicator the user owns; one per indicator and day."""
     if user is not None and not Indicator.objects.editable_by(user).filter(pk=indicator.pk):
-        raise PermissionDenied(_("You are not an owner of this indicator's organization."))
+        raise security.refuse(user, "add measurement", indicator_ids=[indicator.pk])
     measurement = Measurement(
         indicator=indicator,
         measured_on=measured_on,
