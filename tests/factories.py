@@ -57,7 +57,7 @@ class PlanFactory(factory.django.DjangoModelFactory):
         model = Plan
         django_get_or_create = ("code",)
 
-    code = "priority-plan-2024"
+    code = Plan.PRIORITY_PLAN_2024
     title_ja = "デジタル社会の実現に向けた重点計画"
     title_en = "Priority Policy Program for Realizing a Digital Society"
     decided_on = date(2024, 6, 21)
