@@ -3,6 +3,7 @@
 import threading
 import time
 from datetime import date
+from functools import partial
 
 import pytest
 from django.db import connection, connections, transaction
@@ -19,6 +20,7 @@ from roadmap.services.milestones import (
 )
 from roadmap.services.scheduler import flag_overdue
 from tests.factories import MembershipFactory, MilestoneFactory, OrganizationFactory
+from tests.together import together
 
 CONFLICT = "after you opened it; reload and reapply your change."
 PASSED = date(2026, 3, 31)
@@ -180,21 +182,12 @@ def test_two_owners_saving_at_the_same_instant_one_wins_and_the_other_is_told(or
     owners = [signed_in_owner(organization), signed_in_owner(organization)]
     forms = [opened_form(owner, milestone) for owner in owners]
     changes = [{"status": "in_progress", "rag": "green"}, {"status": "done", "rag": "red"}]
-    start, results = threading.Barrier(2), {}
 
     def save(index):
-        try:
-            start.wait()
-            response = owners[index].post(change_url(milestone), forms[index] | changes[index])
-            results[index] = (response.status_code, CONFLICT in response.content.decode())
-        finally:
-            connection.close()
+        response = owners[index].post(change_url(milestone), forms[index] | changes[index])
+        return response.status_code, CONFLICT in response.content.decode()
 
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = dict(enumerate(together(partial(save, 0), partial(save, 1))))
 
     assert sorted(results.values()) == [(200, True), (302, False)]
     [winner] = [i for i, (status, _) in results.items() if status == 302]

@@ -1,17 +1,16 @@
 """Importing an edition of the plan: classify every commitment, then carry, move, add and drop."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from roadmap.models import DeadlineRevision, Milestone, MilestoneEdition, Plan, StatusComment
 from roadmap.services.editions import EditionRefused, import_edition
 from tests.editions import DECIDED, SAMPLE, by_ref, csv_file, earlier_edition
 from tests.editions import import_sample as sample
+from tests.together import together
 
 pytestmark = pytest.mark.django_db
 
@@ -169,27 +168,19 @@ def test_the_command_prints_the_classes_and_a_rejected_file_exits_1(earlier, tmp
     assert "line 1, column owner: this column is missing from the header." in str(error.value)
 
 
+def outcome(result):
+    """Name what one of two imports at once did: imported, found it imported, or was refused."""
+    if isinstance(result, EditionRefused):
+        return "refused"
+    return "already" if result.already_imported else "imported"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_of_one_edition_at_once_record_it_once():
     earlier_edition()
-    start, outcomes = threading.Barrier(2), []
-
-    def run():
-        try:
-            start.wait()
-            result = sample()
-            outcomes.append("already" if result.already_imported else "imported")
-        except EditionRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = together(sample, sample, expected=EditionRefused)
+    outcomes = [outcome(result) for result in results]
 
     assert sorted(outcomes) in (["already", "imported"], ["imported", "refused"])
     assert Milestone.objects.get(ref="sample-later").revisions.count() == 1

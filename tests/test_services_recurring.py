@@ -1,18 +1,17 @@
 """Recurring commitments: each year's occurrence created ahead of time, once."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 
 from roadmap import periods
 from roadmap.models import Milestone, RecurringCommitment
 from roadmap.services.recurring import check_recurrence, create_occurrences
 from roadmap.services.scheduler import flag_overdue
 from tests.factories import InitiativeFactory, OrganizationFactory
+from tests.together import at_once
 
 TODAY = date(2026, 11, 28)
 
@@ -115,19 +114,6 @@ def test_the_plans_priority_area_cycle_gets_its_years_from_the_command(capsys):
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_the_same_instant_create_each_year_once():
     series()
-    start, results = threading.Barrier(2), []
-
-    def run():
-        try:
-            start.wait()
-            results.append(create_occurrences(as_of=TODAY)["created"])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = [run["created"] for run in at_once(create_occurrences, as_of=TODAY)]
     assert sorted(results) == [0, 4]
     assert Milestone.objects.count() == 4

@@ -1,9 +1,7 @@
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from roadmap.models import Membership, Milestone, Notification
 from roadmap.services.milestones import revise_deadline, set_status
@@ -20,6 +18,7 @@ from tests.factories import (
     UserFactory,
     UserPreferenceFactory,
 )
+from tests.together import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -370,26 +369,6 @@ def test_owners_of_several_organizations_hear_about_each_milestone_once():
 
 
 # Two workers at once -------------------------------------------------------------------------
-
-
-def at_once(job, **kwargs):
-    """Run ``job`` in two threads, each with its own database connection; return both results."""
-    start = threading.Barrier(2)
-    results = []
-
-    def run():
-        try:
-            start.wait()
-            results.append(job(**kwargs))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.postgres
