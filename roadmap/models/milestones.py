@@ -51,11 +51,22 @@ class MilestoneQuerySet(BelongingQuerySet):
         number of rows changed.
         """
         stamp = stamp or timezone.now()
-        count = self.update(**fields, version=F("version") + 1, updated_at=stamp)
+        count = self.update_stamped(stamp, **fields)
         if count:
-            changed = Milestone.objects.filter(updated_at=stamp)
-            changed._insert_history(stamp=stamp, reason=reason, user=user)
+            Milestone.objects.record_history(stamp=stamp, reason=reason, user=user)
         return count
+
+    def update_stamped(self, stamp, **fields) -> int:
+        """Update the rows, bump their version and set ``updated_at`` to ``stamp``.
+
+        The first half of ``update_recorded``, for a writer that makes several updates under one
+        stamp and then records them all with one ``record_history(stamp=…)``.
+        """
+        return self.update(**fields, version=F("version") + 1, updated_at=stamp)
+
+    def record_history(self, *, stamp, reason, user=None) -> None:
+        """Copy every row updated at ``stamp`` into the history table, as update_recorded does."""
+        self.filter(updated_at=stamp)._insert_history(stamp=stamp, reason=reason, user=user)
 
     def _insert_history(self, *, stamp, reason, user) -> None:
         """Copy the rows into their history table with one INSERT … SELECT."""

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, Count, DateField, F, Func, Q, Value, When
+from django.db.models import Case, DateField, F, Func, Q, Value, When
 from django.utils import timezone
 
 from roadmap.models import Membership, Milestone, Notification, Organization, UserPreference
@@ -78,17 +78,16 @@ def _flag(milestones, *, as_of: date) -> dict:
     overdue = Milestone.overdue_condition(as_of)
     to_flag = overdue & ~Q(overdue_since=DayAfter("deadline"))
     to_clear = Milestone.FLAGGED & ~overdue
-    changed = milestones.filter(to_flag | to_clear).update_recorded(
-        reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
-        stamp=stamp,
-        overdue_since=overdue_flag(as_of),
-    )
-    if not changed:
-        return {"flagged": 0, "cleared": 0}
-    return Milestone.objects.filter(updated_at=stamp).aggregate(
-        flagged=Count("pk", filter=Milestone.FLAGGED),
-        cleared=Count("pk", filter=~Milestone.FLAGGED),
-    )
+    # Two updates under one stamp, so that each counts its own rows, and one history copy.
+    flag = overdue_flag(as_of)
+    cleared = milestones.filter(to_clear).update_stamped(stamp, overdue_since=flag)
+    flagged = milestones.filter(to_flag).update_stamped(stamp, overdue_since=flag)
+    if flagged or cleared:
+        Milestone.objects.record_history(
+            stamp=stamp,
+            reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
+        )
+    return {"flagged": flagged, "cleared": cleared}
 
 
 # Notification columns in the order the SELECTs below give their values.
