@@ -1,7 +1,7 @@
 """Preview an import row by row, then apply exactly what was previewed.
 
-An upload in the admin is checked like any import (roadmap.imports) and shown as the rows it
-would create, update or refuse, with the reasons; nothing is written. The file is kept in a
+An upload in the admin is checked like any import (roadmap.milestone_checks) and shown as the
+rows it would create, update or refuse, with the reasons; nothing is written. The file is kept in a
 PendingImport until it is confirmed. Confirming checks the kept file again with the milestones
 it names locked, and applies it only if the outcome is the one that was shown: the fingerprint
 of the preview covers each row's outcome, the fields it changes and the version of every
@@ -17,15 +17,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from roadmap.imports import (
-    CheckedRow,
-    ImportRejected,
-    ImportResult,
-    RowError,
-    apply_checked,
-    check_milestones,
-    row_changes,
-)
+from roadmap.importing import ImportRejected, ImportResult, RowError
+from roadmap.imports import apply_checked
+from roadmap.milestone_checks import CheckedRow, check_milestones, row_changes
 from roadmap.models import PendingImport
 from roadmap.tabular import Place
 

@@ -1,150 +1,26 @@
 """Import milestones from a CSV file or an .xlsx workbook: every row is checked before anything
 is written.
 
-The file is read by roadmap.tabular (first sheet, header on row 1). Columns: ref, initiative,
-owner, title_ja, title_en, phrase, kind, status and, optionally, source_text and event (the code
-of the event a phrase such as 「10年を経過する前から」 counts from). A yearly phrase
-(「毎年度6月」) makes the row a recurring commitment with a milestone a year. A file with one bad
-row is rejected whole; each error names its place in the file (``line 4, column phrase`` or
-``sheet Milestones, cell K4 (phrase)``) and the reason. A ref that exists already updates that
-milestone's titles, source wording and status; its phrase, kind, owner and initiative must stay
-as they are, because a deadline changes only through a revision with a reason.
+roadmap.milestone_checks reads and checks the file (columns, places, reasons); a file with one
+bad row is rejected whole. This module applies a checked file: it creates the new milestones
+and recurring commitments and updates the titles, source wording and status of existing ones,
+each through the services, so that every change is recorded with the user.
 """
 
-from dataclasses import dataclass, field
+from contextlib import nullcontext
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
 from django.db import transaction
 
-from roadmap import security
-from roadmap.baselines import with_baseline
-from roadmap.exports import WORKBOOK_COLUMNS as EXPORTED_COLUMNS
-from roadmap.exports import field_values
-from roadmap.models import (
-    DietSession,
-    EventDate,
-    Initiative,
-    Milestone,
-    Organization,
-    Plan,
-    RecurringCommitment,
-)
+from roadmap.importing import ImportRejected, ImportResult
+from roadmap.milestone_checks import CheckedRow, check_milestones, row_changes
+from roadmap.models import Milestone, Plan, RecurringCommitment
 from roadmap.services.milestones import (
     create_milestone,
     edit_texts,
-    resolve_window,
+    owned_organizations,
     set_status,
 )
-from roadmap.services.recurring import create_series, is_recurrence
-from roadmap.tabular import CellError, Place, Row, Table, TableError, cell_text, read_table
-from roadmap.validators import validate_no_control_characters
-
-COLUMNS = (
-    "ref",
-    "initiative",
-    "owner",
-    "title_ja",
-    "title_en",
-    "phrase",
-    "kind",
-    "status",
-    "source_text",
-    "event",
-)
-OPTIONAL_COLUMNS = {"source_text", "event"}
-REQUIRED_VALUES = ("ref", "initiative", "owner", "title_ja", "kind")
-MAX_LENGTHS = {"ref": 80, "title_ja": 300, "title_en": 300, "phrase": 200}
-TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
-# The export names the owner's code owner_code; an import takes either name.
-ALIASES = {"owner_code": "owner"}
-PHRASE_COLUMNS = {"phrase"}
-EMPTY = ("", None)
-KINDS, STATUSES = set(Milestone.Kind.values), set(Milestone.Status.values)
-# Columns of the export that an import does not change. Those the tracker derives from the
-# milestone must still hold what the tracker holds, so that an edit is refused rather than lost;
-# the others change on their own (the overdue flag, RAG, names of other records) and are ignored.
-CHECKED_COLUMNS = {
-    "id": "text",
-    "business_system": "text",
-    "window_start": "date",
-    "window_end": "date",
-    "precision": "text",
-    "soft": "text",
-    "deadline": "date",
-    "fiscal_year": "text",
-    "window": "text",
-}
-IGNORED_COLUMNS = {
-    # Read against the baseline the export chose (?baseline=): not the milestone's own.
-    "baseline_deadline",
-    "slip_days",
-    "owner_name_ja",
-    "owner_name_en",
-    "completed_on",
-    "overdue",
-    "overdue_since",
-    "rag",
-    "url",
-}
-_DERIVED = (
-    "the tracker works it out from the phrase and the kind; it is not imported (a deadline "
-    "changes only through a revision with a reason)."
-)
-# Room for 「-2025」 after a recurring commitment's ref in each year's milestone.
-MAX_SERIES_REF = RecurringCommitment._meta.get_field("ref").max_length
-_REVISE = (
-    "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
-)
-_MOVE = "an import does not move a milestone; an administrator can."
-FIXED_BECAUSE = {"phrase": _REVISE, "kind": _REVISE, "owner": _MOVE, "initiative": _MOVE}
-
-
-@dataclass(frozen=True)
-class RowError:
-    place: Place | None
-    message: str
-
-    def __str__(self):
-        return f"{self.place}: {self.message}" if self.place else self.message
-
-
-class ImportRejected(Exception):
-    """The file was not imported; ``errors`` says which rows were wrong and why."""
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("\n".join(str(error) for error in errors))
-
-
-@dataclass
-class ImportResult:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-
-@dataclass
-class CheckedRow:
-    source: Row
-    names: dict[str, str]
-    values: dict[str, str]
-    initiative: Initiative | None = None
-    owner: Organization | None = None
-    existing: Milestone | None = None
-    anchor: EventDate | None = None
-    existing_series: RecurringCommitment | None = None
-    # A phrase such as 「毎年度6月」 makes the row a recurring commitment, one milestone a year.
-    recurring: bool = False
-
-    @property
-    def line(self) -> int:
-        return self.source.number
-
-    def place(self, column: str | None = None) -> Place:
-        """Return where ``column`` of this row is, under the name the file gives it."""
-        return self.source.place(self.names.get(column, column))
+from roadmap.services.recurring import create_series
 
 
 def import_milestones(
@@ -154,310 +30,41 @@ def import_milestones(
     checked = check_milestones(file, plan_code=plan_code, user=user)
     if checked.errors:
         raise ImportRejected(checked.errors)
-    return _plan_changes(checked.rows) if dry_run else apply_checked(checked.rows, user)
+    return apply_checked(checked.rows, user, dry_run=dry_run)
 
 
-@dataclass
-class Checked:
-    """The rows of a file checked for an import, and every problem found."""
-
-    rows: list[CheckedRow]
-    errors: list[RowError]
-
-
-def check_milestones(file, *, plan_code: str, user=None, lock: bool = False) -> Checked:
-    """Read and check every row of ``file``; with ``lock``, lock the milestones it names."""
-    plan = Plan.objects.filter(code=plan_code).first()
-    if plan is None:
-        return Checked([], [RowError(None, f"There is no plan {plan_code!r}.")])
-    try:
-        table = read_table(file)
-    except TableError as error:
-        return Checked([], [RowError(None, str(error))])
-    errors = _check_header(table)
-    if errors:
-        return Checked([], errors)
-    rows, errors = _values(table)
-    if errors:
-        return Checked(rows, errors)
-    return Checked(rows, _check_rows(rows, plan, user, lock=lock))
+def apply_checked(rows: list[CheckedRow], user, *, dry_run: bool = False) -> ImportResult:
+    """Create or update the milestones of the checked rows; with ``dry_run``, only say so."""
+    result = ImportResult(dry_run=dry_run)
+    creates = not dry_run and any(row.existing is None and not row.recurring for row in rows)
+    # The organizations the user may write for, read once for the whole file.
+    owned = owned_organizations(user) if creates else None
+    with nullcontext() if dry_run else transaction.atomic():
+        for row in rows:
+            _apply(row, user, result, owned)
+    return result
 
 
-def _check_header(table: Table, columns=COLUMNS, optional=OPTIONAL_COLUMNS) -> list[RowError]:
-    """Return the problems with the header: missing, unknown or repeated columns."""
-    header, names = table.header, _names(table)
-    errors = [
-        RowError(table.place(name), "this column is missing from the header.")
-        for name in columns
-        if name not in names and name not in optional
-    ]
-    errors += [
-        RowError(
-            table.place(name or "(empty)"),
-            f"unknown column; expected {', '.join(columns)}"
-            + (" or a column of the export." if columns is COLUMNS else "."),
-        )
-        for name in header
-        if ALIASES.get(name, name) not in columns
-        and not (columns is COLUMNS and (name in CHECKED_COLUMNS or name in IGNORED_COLUMNS))
-    ]
-    errors += [
-        RowError(table.place(name), "this column appears twice.")
-        for name in sorted(set(header))
-        if [ALIASES.get(other, other) for other in header].count(ALIASES.get(name, name)) > 1
-    ]
-    return errors
-
-
-def _names(table: Table) -> dict[str, str]:
-    """Return the name the file gives each column it has, by the importer's name for it."""
-    return {ALIASES.get(name, name): name for name in table.header}
-
-
-def _values(table: Table, columns=COLUMNS) -> tuple[list[CheckedRow], list[RowError]]:
-    """Return each row's values by column, read as each column needs them."""
-    rows, errors, names = [], [], _names(table)
-    for source in table.rows:
-        if table.format == "csv" and len(source.cells) != len(table.header):
-            count, expected = len(source.cells), len(table.header)
-            message = f"has {count} fields but the header has {expected}."
-            errors.append(RowError(source.place(), message))
-            continue
-        values = {}
-        for column in columns:
-            name = names.get(column)
-            try:
-                read = source.phrase if column in PHRASE_COLUMNS else source.text
-                values[column] = read(name) if name else ""
-            except CellError as error:
-                errors.append(RowError(error.place, error.message))
-        rows.append(CheckedRow(source, names, values))
-    return rows, errors
-
-
-def _check_rows(rows: list[CheckedRow], plan: Plan, user, *, lock: bool) -> list[RowError]:
-    """Return every problem of every row, looking rows up with a fixed number of queries."""
-    errors = []
-    initiatives = {i.number: i for i in plan.initiatives.all()}
-    owners = Organization.objects.in_bulk([r.values["owner"] for r in rows], field_name="code")
-    milestones = with_baseline(Milestone.objects.select_related("owner", "initiative"), None)
-    if lock:
-        milestones = milestones.select_for_update(of=("self",))
-    existing = milestones.in_bulk([r.values["ref"] for r in rows], field_name="ref")
-    series = RecurringCommitment.objects.in_bulk([r.values["ref"] for r in rows], field_name="ref")
-    sessions = DietSession.objects.for_resolver()
-    events = EventDate.objects.all()
-    by_code = {event.code: event for event in events}
-    resolver_events = [event.as_resolver_event() for event in events]
-    first_line = {}
-    for row in rows:
-        row.initiative = initiatives.get(row.values["initiative"])
-        row.owner = owners.get(row.values["owner"])
-        row.existing = existing.get(row.values["ref"])
-        row.anchor = by_code.get(row.values["event"])
-        row.existing_series = series.get(row.values["ref"])
-        if row.values["event"] and row.anchor is None:
-            known = ", ".join(by_code) or "none"
-            message = f"no event has the code {row.values['event']!r}; known: {known}."
-            errors.append(RowError(row.place("event"), message))
-            continue
-        errors += _check_row(row, plan, (sessions, resolver_events), first_line)
-    return errors + _check_ownership(rows, user)
-
-
-def _check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> list[RowError]:
-    """Return the problems of one row; ``known_dates`` are the Diet sessions and events."""
-    values, errors = row.values, []
-    sessions, events = known_dates
-
-    def error(column, message):
-        errors.append(RowError(row.place(column), message))
-
-    for column in REQUIRED_VALUES:
-        if not values[column]:
-            error(column, "a value is required.")
-    for column, limit in MAX_LENGTHS.items():
-        if len(values[column]) > limit:
-            error(column, f"at most {limit} characters, not {len(values[column])}.")
-    for column in TEXT_COLUMNS:
-        try:
-            validate_no_control_characters(values[column])
-        except ValidationError as problem:
-            error(column, " ".join(problem.messages))
-    if values["ref"]:
-        try:
-            validate_slug(values["ref"])
-        except ValidationError:
-            error("ref", "use only letters, digits, hyphens and underscores.")
-        if values["ref"] in first_line:
-            first = first_line[values["ref"]]
-            error("ref", f"{values['ref']!r} already appears on {first}.")
-        first_line.setdefault(values["ref"], _row_name(row))
-    if values["initiative"] and row.initiative is None:
-        error("initiative", f"the plan {plan.code} has no initiative {values['initiative']!r}.")
-    if values["owner"] and row.owner is None:
-        error("owner", f"no organization has the code {values['owner']!r}.")
-    if values["kind"] and values["kind"] not in KINDS:
-        error("kind", f"{values['kind']!r} is not one of {', '.join(Milestone.Kind.values)}.")
-    if values["status"] and values["status"] not in STATUSES:
-        error(
-            "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
-        )
-    row.recurring = is_recurrence(values["phrase"])
-    if row.existing is None and not row.recurring:
-        # An existing milestone's phrase is checked against the stored one instead.
-        try:
-            resolve_window(
-                values["phrase"],
-                reference=plan.decided_on,
-                diet_sessions=sessions,
-                events=events,
-                anchor=row.anchor,
-            )
-        except ValidationError as problem:
-            error("phrase", " ".join(problem.messages))
-    if row.recurring and len(values["ref"]) > MAX_SERIES_REF:
-        error("ref", f"a yearly commitment's ref has at most {MAX_SERIES_REF} characters.")
+def _apply(row: CheckedRow, user, result: ImportResult, owned) -> None:
+    ref = row.values["ref"]
     if row.existing is not None:
-        errors += _check_existing(row)
-    return errors
-
-
-def _row_name(row: CheckedRow) -> str:
-    """Return how the user finds the row: line 4 of a CSV file, row 4 of a sheet."""
-    return f"{'line' if row.source.table.sheet is None else 'row'} {row.line}"
-
-
-def _check_existing(row: CheckedRow) -> list[RowError]:
-    """Return the problems of a row that would change what only a revision may change."""
-    existing, values = row.existing, row.values
-    fixed = {
-        "phrase": existing.phrase,
-        "kind": existing.kind,
-        "owner": existing.owner.code,
-        "initiative": existing.initiative.number,
-    }
-    errors = [
-        RowError(
-            row.place(column),
-            f"milestone {existing.ref!r} exists with {column} {stored!r}; "
-            + FIXED_BECAUSE[column],
-        )
-        for column, stored in fixed.items()
-        if values[column] != stored
-    ]
-    if existing.initiative.plan_id != (row.initiative.plan_id if row.initiative else None):
-        errors.append(
-            RowError(row.place("ref"), f"milestone {existing.ref!r} belongs to another plan.")
-        )
-    return errors + _check_derived(row)
-
-
-def _check_derived(row: CheckedRow) -> list[RowError]:
-    """Return a problem for each exported column the tracker derives that the row changes."""
-    errors, values = [], field_values(row.existing)
-    for column in EXPORTED_COLUMNS:
-        kind = CHECKED_COLUMNS.get(column.name)
-        if kind is None or column.name not in row.source.table.header:
-            continue
-        stored = column.value(values)
-        if not _same(row.source, column.name, kind, stored):
-            shown = cell_text(stored) or "nothing"
-            message = f"milestone {row.existing.ref!r} has {column.name} {shown}; " + _DERIVED
-            errors.append(RowError(row.place(column.name), message))
-    return errors
-
-
-def _same(source: Row, name: str, kind: str, stored) -> bool:
-    """Say whether the cell under ``name`` holds ``stored``, read as a ``kind`` cell."""
-    cell = source.value(name)
-    # A workbook's cells come back with the types they were exported with (numbers as floats).
-    if (cell == stored and type(cell) in (type(stored), float)) or (
-        cell in EMPTY and stored in EMPTY
-    ):
-        return True
-    if kind == "date":
-        try:
-            return source.date(name) == stored
-        except CellError:
-            return False
-    return source.text(name).casefold() == cell_text(stored).casefold()
-
-
-def _check_ownership(rows: list[CheckedRow], user) -> list[RowError]:
-    """Return a problem for each row that would write to an organization ``user`` does not own."""
-    if user is None or user.is_superuser:
-        return []
-    # A row that changes nothing writes nothing: an owner may send back a whole export.
-    rows = [row for row in rows if row.existing is None or row_changes(row)]
-    owned = set(Organization.objects.editable_by(user).values_list("pk", flat=True))
-    refused = [row for row in rows if row.owner is not None and row.owner.pk not in owned]
-    if refused:
-        security.refuse(
-            user,
-            "import_milestones",
-            lines=[row.line for row in refused],
-            owners=sorted({row.owner.code for row in refused}),
-        )
-    return [
-        RowError(row.place("owner"), f"you are not an owner of {row.owner.code!r}.")
-        for row in refused
-    ]
-
-
-def row_changes(row: CheckedRow) -> dict[str, str]:
-    """Return the fields of an existing milestone that the row changes."""
-    values, existing = row.values, row.existing
-    wanted = {
-        "title_ja": values["title_ja"],
-        "title_en": values["title_en"],
-        "status": values["status"] or existing.status,
-    }
-    if values["source_text"]:
-        # An empty cell leaves the verbatim wording alone rather than erasing it.
-        wanted["source_text"] = values["source_text"]
-    return {name: value for name, value in wanted.items() if getattr(existing, name) != value}
-
-
-def _plan_changes(rows: list[CheckedRow]) -> ImportResult:
-    """Return what an import of the checked rows would do, writing nothing."""
-    result = ImportResult(dry_run=True)
-    for row in rows:
-        ref = row.values["ref"]
-        if row.recurring and row.existing is None:
-            (result.unchanged if row.existing_series else result.created).append(ref)
-        elif row.existing is None:
-            result.created.append(ref)
-        elif row_changes(row):
-            result.updated.append(ref)
-        else:
-            result.unchanged.append(ref)
-    return result
-
-
-@transaction.atomic
-def apply_checked(rows: list[CheckedRow], user) -> ImportResult:
-    """Create or update the milestones of the checked rows."""
-    result = ImportResult()
-    for row in rows:
-        if row.recurring and row.existing is None:
-            if row.existing_series is None:
-                _create_series(row)
-                result.created.append(row.values["ref"])
-            else:
-                result.unchanged.append(row.values["ref"])
-        elif row.existing is None:
-            _create(row, user)
-            result.created.append(row.values["ref"])
-        elif changes := row_changes(row):
+        changes = row_changes(row)
+        (result.updated if changes else result.unchanged).append(ref)
+        if changes and not result.dry_run:
             _update(row, changes, user)
-            result.updated.append(row.values["ref"])
+    elif row.recurring and row.existing_series is not None:
+        result.unchanged.append(ref)
+    else:
+        result.created.append(ref)
+        if result.dry_run:
+            return
+        if row.recurring:
+            _create_series(row)
         else:
-            result.unchanged.append(row.values["ref"])
-    return result
+            _create(row, user, owned)
 
 
-def _create(row: CheckedRow, user) -> Milestone:
+def _create(row: CheckedRow, user, owned) -> Milestone:
     values = row.values
     return create_milestone(
         initiative=row.initiative,
@@ -471,6 +78,7 @@ def _create(row: CheckedRow, user) -> Milestone:
         status=values["status"] or Milestone.Status.PLANNED,
         anchor=row.anchor,
         user=user,
+        owned=owned,
     )
 
 

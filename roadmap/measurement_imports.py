@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from roadmap import security
-from roadmap.imports import ImportRejected, ImportResult, RowError
+from roadmap.importing import ImportRejected, ImportResult, RowError, check_header, field_count
 from roadmap.models import Indicator, Measurement
 from roadmap.services.indicators import record_measurement
 from roadmap.tabular import CellError, Row, Table, TableError, read_table
@@ -44,7 +44,7 @@ def import_measurements(file, *, user=None, dry_run: bool = False) -> ImportResu
         table = read_table(file)
     except TableError as error:
         raise ImportRejected([RowError(None, str(error))]) from None
-    errors = _check_header(table)
+    errors = check_header(table.header, table.place, COLUMNS)
     if errors:
         raise ImportRejected(errors)
     measured, errors = _check_rows(table, user)
@@ -53,32 +53,10 @@ def import_measurements(file, *, user=None, dry_run: bool = False) -> ImportResu
     return _apply(measured, user, dry_run=dry_run)
 
 
-def _check_header(table: Table) -> list[RowError]:
-    header = table.header
-    missing = [
-        RowError(table.place(name), "this column is missing from the header.")
-        for name in COLUMNS
-        if name not in header
-    ]
-    unknown = [
-        RowError(table.place(name or "(empty)"), f"unknown column; expected {', '.join(COLUMNS)}.")
-        for name in header
-        if name not in COLUMNS
-    ]
-    twice = [
-        RowError(table.place(name), "this column appears twice.")
-        for name in sorted(set(header))
-        if header.count(name) > 1
-    ]
-    return missing + unknown + twice
-
-
 def _check_rows(table: Table, user) -> tuple[list[_Measured], list[RowError]]:
     """Return the rows read into values and every problem, with a fixed number of queries."""
     errors = [
-        RowError(
-            row.place(), f"has {len(row.cells)} fields but the header has {len(table.header)}."
-        )
+        RowError(row.place(), field_count(len(row.cells), len(table.header)))
         for row in table.rows
         if table.format == "csv" and len(row.cells) != len(table.header)
     ]

@@ -185,3 +185,42 @@ def test_two_imports_of_one_edition_at_once_record_it_once():
     assert sorted(outcomes) in (["already", "imported"], ["imported", "refused"])
     assert Milestone.objects.get(ref="sample-later").revisions.count() == 1
     assert MilestoneEdition.objects.filter(plan__code="sample-2025").count() == 7
+
+
+def test_the_command_refuses_an_edition_and_a_bad_day_with_a_sentence(earlier):
+    args = [str(SAMPLE), "--code=sample-2025", "--title-ja=版"]
+    with pytest.raises(CommandError) as error:
+        call_command("import_plan", *args, "--decided-on=2025-06-13", "--previous=nowhere")
+    assert str(error.value) == (
+        "Nothing was imported: There is no edition 'nowhere' to compare with."
+    )
+    with pytest.raises(CommandError) as error:
+        call_command("import_plan", *args, "--decided-on=2025-13-01")
+    assert str(error.value).startswith("--decided-on must be a date written YYYY-MM-DD")
+    assert not Plan.objects.filter(code="sample-2025").exists()
+
+
+def test_the_command_imports_as_a_user_only_what_they_own(earlier):
+    from tests.factories import MembershipFactory
+
+    stranger = MembershipFactory().user
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import_plan",
+            str(SAMPLE),
+            "--code=sample-2025",
+            "--title-ja=版",
+            "--decided-on=2025-06-13",
+            f"--user={stranger.username}",
+        )
+    assert str(error.value).startswith("Nothing was imported: ")
+    assert not Plan.objects.filter(code="sample-2025").exists()
+    with pytest.raises(CommandError, match="There is no user 'nobody'"):
+        call_command(
+            "import_plan",
+            str(SAMPLE),
+            "--code=x",
+            "--title-ja=x",
+            "--decided-on=2025-06-13",
+            "--user=nobody",
+        )

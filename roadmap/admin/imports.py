@@ -21,7 +21,7 @@ from roadmap.import_preview import (
     keep_upload,
     preview_import,
 )
-from roadmap.imports import ImportRejected
+from roadmap.importing import ImportRejected
 from roadmap.models import Organization, PendingImport, Plan
 from roadmap.security import refuse
 from roadmap.tabular import megabytes

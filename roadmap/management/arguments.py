@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 
-from roadmap.imports import ImportRejected
+from roadmap.importing import ImportRefused, ImportRejected
 from roadmap.tasks import run_date
 
 T = TypeVar("T")
@@ -56,7 +56,7 @@ def run_import(file, load: Callable[[], T]) -> T:
         return load()
     except OSError as error:
         raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-    except PermissionDenied as error:
+    except (PermissionDenied, ImportRefused) as error:
         raise CommandError(f"Nothing was imported: {error}") from None
     except ImportRejected as rejected:
         problems = "\n".join(f"  {file}, {error}" for error in rejected.errors)

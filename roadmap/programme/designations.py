@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from roadmap.imports import ImportRejected, RowError
+from roadmap.importing import ImportRejected, RowError
 from roadmap.models import DeadlineRevision, Milestone
 from roadmap.programme.models import Designation
 from roadmap.programme.reports import (

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from roadmap import tabular
-from roadmap.imports import ImportRejected, RowError
+from roadmap.importing import ImportRejected, RowError, check_header
 from roadmap.models import Milestone
 from roadmap.programme.steps import Outcome, record_staged, stage
 from roadmap.standard_steps import STEP_COUNT, parse_state
@@ -86,15 +86,7 @@ def header_of(records: Iterator[Record], columns: tuple[str, ...]) -> dict[str, 
     if first is None:
         raise ImportRejected([RowError(None, "The file is empty.")])
     names = [name.strip() for name in first.fields]
-    errors = [
-        RowError(first.place(name), "this column is missing from the header.")
-        for name in columns
-        if name not in names
-    ] + [
-        RowError(first.place(name or "(empty)"), f"unknown column; expected {', '.join(columns)}.")
-        for name in names
-        if name not in columns
-    ]
+    errors = check_header(names, first.place, columns, repeats=False)
     if errors:
         raise ImportRejected(errors)
     return {name: names.index(name) for name in columns}

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from roadmap import imports
-from roadmap.imports import ImportRejected, RowError
+from roadmap import milestone_checks
+from roadmap.importing import ImportRejected, RowError
 from roadmap.models import Initiative, Milestone, MilestoneEdition, Organization, Plan
 from roadmap.services.milestones import resolve_window, window_fields
 from roadmap.tabular import TableError, read_table
 
 PREVIOUS_REF = "previous_ref"
-COLUMNS = (*imports.COLUMNS, PREVIOUS_REF)
-OPTIONAL_COLUMNS = imports.OPTIONAL_COLUMNS | {PREVIOUS_REF}
+COLUMNS = (*milestone_checks.COLUMNS, PREVIOUS_REF)
+OPTIONAL_COLUMNS = milestone_checks.OPTIONAL_COLUMNS | {PREVIOUS_REF}
 # Fields of an entry that an import of the same edition must repeat exactly, by file column.
 REPEATED = {
     "title_ja": "title_ja",
@@ -58,9 +58,9 @@ def checked_rows(file, context: Context, existing: Plan | None) -> list:
         table = read_table(file)
     except TableError as error:
         raise ImportRejected([RowError(None, str(error))]) from None
-    rows, errors = [], imports._check_header(table, COLUMNS, OPTIONAL_COLUMNS)
+    rows, errors = [], milestone_checks.check_header(table, COLUMNS, OPTIONAL_COLUMNS)
     if not errors:
-        rows, errors = imports._values(table, COLUMNS)
+        rows, errors = milestone_checks.read_values(table, COLUMNS)
     errors = errors or check_rows(rows, context)
     if existing is not None and not errors:
         errors = differences(rows, existing)
@@ -87,7 +87,7 @@ def check_rows(rows, context: Context) -> list[RowError]:
         row.owner = owners.get(row.values["owner"])
         # An edition's phrases name no events: the Diet sessions are the only dates it knows.
         known_dates = (context.sessions, ())
-        row_errors = imports._check_row(row, context.plan, known_dates, first_line)
+        row_errors = milestone_checks.check_row(row, context.plan, known_dates, first_line)
         row_errors += check_carriage(row, context)
         if not row_errors:
             row.entry = entry_of(row, context)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from roadmap.editions import Change, ChangeClass, classify, counts
+from roadmap.importing import ImportRefused
 from roadmap.models import DeadlineRevision, DietSession, Milestone, MilestoneEdition, Plan
 from roadmap.services.edition_rows import PREVIOUS_REF, Context, checked_rows
 from roadmap.services.milestones import (
@@ -27,7 +28,7 @@ from roadmap.services.milestones import (
 )
 
 
-class EditionRefused(Exception):
+class EditionRefused(ImportRefused):
     """The edition cannot be imported as asked; the message says why."""
 
 

@@ -97,16 +97,19 @@ def create_milestone(
     occurrence_year: int | None = None,
     user=None,
     edition: Plan | None = None,
+    owned: frozenset[int] | None = None,
 ) -> Milestone:
     """Create a milestone with its phrase resolved; its first deadline is the baseline.
 
     The milestone is recorded as carried by ``edition`` (default: its initiative's plan).
+    A caller creating many milestones for one user passes ``owned_organizations(user)`` as
+    ``owned``, read once instead of once a milestone.
     """
-    if (
-        user is not None
-        and not Organization.objects.editable_by(user).filter(pk=owner.pk).exists()
-    ):
-        raise security.refuse(user, "add", milestone_ids=[ref])
+    if user is not None:
+        if owned is None:
+            owned = owned_organizations(user, owner=owner)
+        if owner.pk not in owned:
+            raise security.refuse(user, "add", milestone_ids=[ref])
     reference = reference_date or initiative.plan.decided_on
     fields = window_fields(resolve_window(phrase, reference=reference, anchor=anchor), kind)
     milestone = Milestone(
@@ -130,6 +133,17 @@ def create_milestone(
     milestone.save_recorded(user=user)
     record_edition(milestone=milestone, plan=edition or initiative.plan)
     return milestone
+
+
+def owned_organizations(user, *, owner: Organization | None = None) -> frozenset[int] | None:
+    """Return the ids of the organizations ``user`` may write for (None: the tracker itself),
+    or only whether they include ``owner``."""
+    if user is None:
+        return None
+    organizations = Organization.objects.editable_by(user)
+    if owner is not None:
+        organizations = organizations.filter(pk=owner.pk)
+    return frozenset(organizations.values_list("pk", flat=True))
 
 
 def record_edition(*, milestone: Milestone, plan: Plan) -> MilestoneEdition:

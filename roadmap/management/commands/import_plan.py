@@ -1,11 +1,15 @@
 """Import an edition of the plan and classify what changed (see README, "Plan editions")."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from roadmap.editions import ChangeClass
-from roadmap.imports import ImportRejected
-from roadmap.services.editions import EditionRefused, import_edition
-from roadmap.tasks import run_date
+from roadmap.management.arguments import (
+    add_import_arguments,
+    importing_user,
+    parse_day,
+    run_import,
+)
+from roadmap.services.editions import import_edition
 
 
 class Command(BaseCommand):
@@ -27,35 +31,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--previous", help="Code of the edition it replaces; default the latest before it."
         )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check and classify the file; write nothing."
+        add_import_arguments(
+            parser,
+            user_help="Import as this user, recorded in each milestone's history: milestones "
+            "of organizations the user does not own are refused.",
         )
 
-    def handle(self, *args, file, code, title_ja, title_en, decided_on, previous, dry_run, **_):
-        try:
-            decided = run_date(decided_on, name="--decided-on")
+    def handle(self, *args, file, code, title_ja, title_en, decided_on, previous, **options):
+        decided = parse_day(decided_on, option="--decided-on")
+        importer = importing_user(options["user"])
+
+        def load():
             with open(file, "rb") as edition_file:
-                result = import_edition(
+                return import_edition(
                     edition_file,
                     code=code,
                     title_ja=title_ja,
                     title_en=title_en,
                     decided_on=decided,
                     previous_code=previous,
-                    dry_run=dry_run,
+                    user=importer,
+                    dry_run=options["dry_run"],
                 )
-        except ValueError as error:
-            raise CommandError(str(error)) from None
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-        except EditionRefused as refused:
-            raise CommandError(f"Nothing was imported: {refused}") from None
-        except ImportRejected as rejected:
-            problems = "\n".join(f"  {file}, {error}" for error in rejected.errors)
-            raise CommandError(
-                f"Nothing was imported: {len(rejected.errors)} problem(s) in {file}.\n{problems}"
-            ) from None
-        self.report(result)
+
+        self.report(run_import(file, load))
 
     def report(self, result):
         since = result.previous.code if result.previous else "no earlier edition"
