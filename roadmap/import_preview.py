@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roadmap.importing import ImportRejected, ImportResult, RowError
 from roadmap.imports import apply_checked
@@ -136,12 +137,16 @@ def confirm_import(*, pending: PendingImport, user, fingerprint: str) -> ImportR
     with transaction.atomic():
         data = bytes(pending.content)
         if hashlib.sha256(data).hexdigest() != pending.digest:
-            raise PreviewOutdated("the file kept for this import is not the one previewed.")
+            raise PreviewOutdated(
+                gettext("the file kept for this import is not the one previewed.")
+            )
         preview, checked = _preview(data, plan_code=pending.plan_code, user=user, lock=True)
         if preview.fingerprint != fingerprint:
             raise PreviewOutdated(
-                "milestones in the file changed after the preview; upload the file again to "
-                "see what it would do now."
+                gettext(
+                    "milestones in the file changed after the preview; upload the file again to "
+                    "see what it would do now."
+                )
             )
         if preview.refused:
             raise ImportRejected([RowError(None, problem) for problem in preview.problems])

@@ -1,5 +1,6 @@
 """What every importer shares: a refused row, a rejected file, what an import did, and the
-check of a file's header.
+check of a file's header. Every reason is a sentence in the reader's language (gettext): the
+language of the admin page, or of the command line's locale (management/arguments.py).
 
 Each importer (milestones, measurements, editions, steps, designations) reads its file with
 roadmap.tabular, checks every row and raises ``ImportRejected`` with every problem, each naming
@@ -8,6 +9,8 @@ its place in the file, before anything is written.
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext
 
 from roadmap.tabular import Place
 
@@ -18,7 +21,9 @@ class RowError:
     message: str
 
     def __str__(self):
-        return f"{self.place}: {self.message}" if self.place else self.message
+        if self.place is None:
+            return self.message
+        return gettext("%(place)s: %(message)s") % {"place": self.place, "message": self.message}
 
 
 class ImportRejected(Exception):
@@ -57,19 +62,23 @@ def check_header(
     aliases = aliases or {}
     named = [aliases.get(name, name) for name in header]
     errors = [
-        RowError(place(name), "this column is missing from the header.")
+        RowError(place(name), gettext("this column is missing from the header."))
         for name in columns
         if name not in named and name not in optional
     ]
-    expected = ", ".join(columns) + (" or a column of the export" if accepted else "")
+    if accepted:
+        unknown = gettext("unknown column; expected %(columns)s or a column of the export.")
+    else:
+        unknown = gettext("unknown column; expected %(columns)s.")
+    unknown %= {"columns": ", ".join(columns)}
     errors += [
-        RowError(place(name or "(empty)"), f"unknown column; expected {expected}.")
+        RowError(place(name or gettext("(empty)")), unknown)
         for name, column in zip(header, named, strict=True)
         if column not in columns and name not in accepted
     ]
     if repeats:
         errors += [
-            RowError(place(name), "this column appears twice.")
+            RowError(place(name), gettext("this column appears twice."))
             for name in sorted(set(header))
             if named.count(aliases.get(name, name)) > 1
         ]
@@ -78,4 +87,22 @@ def check_header(
 
 def field_count(found: int, expected: int) -> str:
     """Return the problem of a CSV line with another number of fields than the header."""
-    return f"has {found} fields but the header has {expected}."
+    return gettext("has %(found)d fields but the header has %(expected)d.") % {
+        "found": found,
+        "expected": expected,
+    }
+
+
+def required() -> str:
+    return gettext("a value is required.")
+
+
+def too_long(limit: int, length: int) -> str:
+    return gettext("at most %(limit)d characters, not %(length)d.") % {
+        "limit": limit,
+        "length": length,
+    }
+
+
+def not_an_owner(code: str) -> str:
+    return gettext("you are not an owner of %(code)s.") % {"code": repr(code)}

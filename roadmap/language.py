@@ -2,8 +2,11 @@
 
 Everything that shows text in one of the two languages asks this module: models for their
 names and titles, the reading views for ``?lang=``, the template filters, the resolver's labels
-and explanations, and the e-mail digests.
+and explanations, the e-mail digests and the commands' refusals (``of_locale``).
 """
+
+import os
+from collections.abc import Mapping
 
 from django.utils import translation
 
@@ -19,6 +22,17 @@ def current() -> str:
 def code(language: str | None) -> str:
     """Return "en" for any English (``en``, ``en-us`` …) and "ja" for anything else."""
     return ENGLISH if language and language.lower().startswith(ENGLISH) else JAPANESE
+
+
+def of_locale(environ: Mapping[str, str] | None = None) -> str:
+    """Return the language of a command-line user's locale, read as gettext reads it (LC_ALL,
+    then LC_MESSAGES, then LANG): "ja" for a Japanese locale (``ja_JP.UTF-8``), "en" for any
+    other, the untranslated C and POSIX locales included."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name):
+            return JAPANESE if value.lower().startswith(JAPANESE) else ENGLISH
+    return ENGLISH
 
 
 def index(language: str) -> int:

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from roadmap import importing, security
 from roadmap.baselines import with_baseline
+from roadmap.cells import cell_text
 from roadmap.exports import WORKBOOK_COLUMNS as EXPORTED_COLUMNS
 from roadmap.exports import field_values
 from roadmap.importing import RowError
@@ -29,9 +32,9 @@ from roadmap.models import (
     Plan,
     RecurringCommitment,
 )
-from roadmap.services.milestones import resolve_window
+from roadmap.services.milestones import owned_organizations, resolve_window
 from roadmap.services.recurring import is_recurrence
-from roadmap.tabular import CellError, Place, Row, Table, TableError, cell_text, read_table
+from roadmap.tabular import CellError, Place, Row, Table, TableError, read_table
 from roadmap.validators import validate_no_control_characters
 
 COLUMNS = (
@@ -54,7 +57,6 @@ TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
 ALIASES = {"owner_code": "owner"}
 PHRASE_COLUMNS = {"phrase"}
 EMPTY = ("", None)
-KINDS, STATUSES = set(Milestone.Kind.values), set(Milestone.Status.values)
 # Columns of the export that an import does not change. Those the tracker derives from the
 # milestone must still hold what the tracker holds, so that an edit is refused rather than lost;
 # the others change on their own (the overdue flag, RAG, names of other records) and are ignored.
@@ -81,16 +83,12 @@ IGNORED_COLUMNS = {
     "rag",
     "url",
 }
-_DERIVED = (
-    "the tracker works it out from the phrase and the kind; it is not imported (a deadline "
-    "changes only through a revision with a reason)."
-)
 # Room for 「-2025」 after a recurring commitment's ref in each year's milestone.
 MAX_SERIES_REF = RecurringCommitment._meta.get_field("ref").max_length
-_REVISE = (
+_REVISE = _(
     "a deadline changes only through a revision with a reason (Revise deadline in the admin)."
 )
-_MOVE = "an import does not move a milestone; an administrator can."
+_MOVE = _("an import does not move a milestone; an administrator can.")
 FIXED_BECAUSE = {"phrase": _REVISE, "kind": _REVISE, "owner": _MOVE, "initiative": _MOVE}
 
 
@@ -128,7 +126,8 @@ def check_milestones(file, *, plan_code: str, user=None, lock: bool = False) -> 
     """Read and check every row of ``file``; with ``lock``, lock the milestones it names."""
     plan = Plan.objects.filter(code=plan_code).first()
     if plan is None:
-        return Checked([], [RowError(None, f"There is no plan {plan_code!r}.")])
+        message = gettext("There is no plan %(plan)s.") % {"plan": repr(plan_code)}
+        return Checked([], [RowError(None, message)])
     try:
         table = read_table(file)
     except TableError as error:
@@ -198,8 +197,10 @@ def _check_rows(rows: list[CheckedRow], plan: Plan, user, *, lock: bool) -> list
         row.anchor = by_code.get(row.values["event"])
         row.existing_series = series.get(row.values["ref"])
         if row.values["event"] and row.anchor is None:
-            known = ", ".join(by_code) or "none"
-            message = f"no event has the code {row.values['event']!r}; known: {known}."
+            message = gettext("no event has the code %(code)s; known: %(known)s.") % {
+                "code": repr(row.values["event"]),
+                "known": ", ".join(by_code) or gettext("none"),
+            }
             errors.append(RowError(row.place("event"), message))
             continue
         errors += check_row(row, plan, (sessions, resolver_events), first_line)
@@ -216,10 +217,10 @@ def check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> lis
 
     for column in REQUIRED_VALUES:
         if not values[column]:
-            error(column, "a value is required.")
+            error(column, importing.required())
     for column, limit in MAX_LENGTHS.items():
         if len(values[column]) > limit:
-            error(column, f"at most {limit} characters, not {len(values[column])}.")
+            error(column, importing.too_long(limit, len(values[column])))
     for column in TEXT_COLUMNS:
         try:
             validate_no_control_characters(values[column])
@@ -229,21 +230,25 @@ def check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> lis
         try:
             validate_slug(values["ref"])
         except ValidationError:
-            error("ref", "use only letters, digits, hyphens and underscores.")
+            error("ref", gettext("use only letters, digits, hyphens and underscores."))
         if values["ref"] in first_line:
-            first = first_line[values["ref"]]
-            error("ref", f"{values['ref']!r} already appears on {first}.")
-        first_line.setdefault(values["ref"], _row_name(row))
+            message = gettext("%(ref)s already appears on %(first)s.")
+            error(
+                "ref", message % {"ref": repr(values["ref"]), "first": first_line[values["ref"]]}
+            )
+        first_line.setdefault(values["ref"], row.source.place().line())
     if values["initiative"] and row.initiative is None:
-        error("initiative", f"the plan {plan.code} has no initiative {values['initiative']!r}.")
-    if values["owner"] and row.owner is None:
-        error("owner", f"no organization has the code {values['owner']!r}.")
-    if values["kind"] and values["kind"] not in KINDS:
-        error("kind", f"{values['kind']!r} is not one of {', '.join(Milestone.Kind.values)}.")
-    if values["status"] and values["status"] not in STATUSES:
+        message = gettext("the plan %(plan)s has no initiative %(initiative)s.")
         error(
-            "status", f"{values['status']!r} is not one of {', '.join(Milestone.Status.values)}."
+            "initiative", message % {"plan": plan.code, "initiative": repr(values["initiative"])}
         )
+    if values["owner"] and row.owner is None:
+        message = gettext("no organization has the code %(code)s.")
+        error("owner", message % {"code": repr(values["owner"])})
+    for column, choices in (("kind", Milestone.Kind.values), ("status", Milestone.Status.values)):
+        if values[column] and values[column] not in choices:
+            message = gettext("%(value)s is not one of %(choices)s.")
+            error(column, message % {"value": repr(values[column]), "choices": ", ".join(choices)})
     row.recurring = is_recurrence(values["phrase"])
     if row.existing is None and not row.recurring:
         # An existing milestone's phrase is checked against the stored one instead.
@@ -258,15 +263,11 @@ def check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> lis
         except ValidationError as problem:
             error("phrase", " ".join(problem.messages))
     if row.recurring and len(values["ref"]) > MAX_SERIES_REF:
-        error("ref", f"a yearly commitment's ref has at most {MAX_SERIES_REF} characters.")
+        message = gettext("a yearly commitment's ref has at most %(limit)d characters.")
+        error("ref", message % {"limit": MAX_SERIES_REF})
     if row.existing is not None:
         errors += _check_existing(row)
     return errors
-
-
-def _row_name(row: CheckedRow) -> str:
-    """Return how the user finds the row: line 4 of a CSV file, row 4 of a sheet."""
-    return f"{'line' if row.source.table.sheet is None else 'row'} {row.line}"
 
 
 def _check_existing(row: CheckedRow) -> list[RowError]:
@@ -281,15 +282,24 @@ def _check_existing(row: CheckedRow) -> list[RowError]:
     errors = [
         RowError(
             row.place(column),
-            f"milestone {existing.ref!r} exists with {column} {stored!r}; "
-            + FIXED_BECAUSE[column],
+            gettext("milestone %(ref)s exists with %(column)s %(stored)s; %(because)s")
+            % {
+                "ref": repr(existing.ref),
+                "column": column,
+                "stored": repr(stored),
+                "because": FIXED_BECAUSE[column],
+            },
         )
         for column, stored in fixed.items()
         if values[column] != stored
     ]
     if existing.initiative.plan_id != (row.initiative.plan_id if row.initiative else None):
         errors.append(
-            RowError(row.place("ref"), f"milestone {existing.ref!r} belongs to another plan.")
+            RowError(
+                row.place("ref"),
+                gettext("milestone %(ref)s belongs to another plan.")
+                % {"ref": repr(existing.ref)},
+            )
         )
     return errors + _check_derived(row)
 
@@ -303,8 +313,15 @@ def _check_derived(row: CheckedRow) -> list[RowError]:
             continue
         stored = column.value(values)
         if not _same(row.source, column.name, kind, stored):
-            shown = cell_text(stored) or "nothing"
-            message = f"milestone {row.existing.ref!r} has {column.name} {shown}; " + _DERIVED
+            message = gettext(
+                "milestone %(ref)s has %(column)s %(stored)s; the tracker works it out from the "
+                "phrase and the kind; it is not imported (a deadline changes only through a "
+                "revision with a reason)."
+            ) % {
+                "ref": repr(row.existing.ref),
+                "column": column.name,
+                "stored": cell_text(stored) or gettext("nothing"),
+            }
             errors.append(RowError(row.place(column.name), message))
     return errors
 
@@ -331,7 +348,7 @@ def _check_ownership(rows: list[CheckedRow], user) -> list[RowError]:
         return []
     # A row that changes nothing writes nothing: an owner may send back a whole export.
     rows = [row for row in rows if row.existing is None or row_changes(row)]
-    owned = set(Organization.objects.editable_by(user).values_list("pk", flat=True))
+    owned = owned_organizations(user)
     refused = [row for row in rows if row.owner is not None and row.owner.pk not in owned]
     if refused:
         security.refuse(
@@ -341,8 +358,7 @@ def _check_ownership(rows: list[CheckedRow], user) -> list[RowError]:
             owners=sorted({row.owner.code for row in refused}),
         )
     return [
-        RowError(row.place("owner"), f"you are not an owner of {row.owner.code!r}.")
-        for row in refused
+        RowError(row.place("owner"), importing.not_an_owner(row.owner.code)) for row in refused
     ]
 
 

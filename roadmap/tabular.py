@@ -6,9 +6,10 @@ mark) or ``.xlsx`` (the first sheet), header on the first line or row. Each row 
 for it: ``line 4, column phrase`` or ``sheet Milestones, cell K4 (phrase)``.
 
 Cells are read as typed values and turned into what a column needs by ``Row.text``,
-``Row.date`` and ``Row.phrase``: date cells and text dates, including the Japanese eras
-(令和8年3月31日, R8.3.31), become dates; a phrase column keeps wording such as 令和8年度末 for
-roadmap.periods to resolve and writes a date cell as 2026年3月31日.
+``Row.date`` and ``Row.phrase`` (by the rules of roadmap.cells): date cells and text dates,
+including the Japanese eras (令和8年3月31日, R8.3.31), become dates; a phrase column keeps
+wording such as 令和8年度末 for roadmap.periods to resolve and writes a date cell as 2026年3月31日.
+Every refusal is a sentence in the reader's language.
 
 Limits are checked before anything is parsed: the file's size, the number of rows, the width of
 the sheet and, for a workbook, the unpacked size of every part (a zip bomb), each of which is
@@ -21,16 +22,23 @@ entities.
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 
 from django.conf import settings
+from django.utils.translation import gettext
 from python_calamine import CalamineError, CalamineWorkbook
 
-from roadmap.periods import ERA_OFFSETS
+from roadmap.cells import (
+    cell_date,
+    cell_text,
+    column_letter,
+    column_number,
+    japanese_date,
+    parse_short_date,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 # Encrypted Office files and old .xls workbooks are OLE compound documents.
@@ -39,20 +47,11 @@ ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 MAX_PARTS = 10_000
 MAX_COLUMNS = 100
 READ_CHUNK = 1 << 20
-# Spreadsheets run cells starting with these as formulas; the CSV export protects them with '.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
 # Cell references of two or more letters (AA1 onwards): rows number theirs with digits alone.
 _WIDE_CELL = re.compile(rb" r=\"([A-Z]{2,3})\d")
 _SHEET_TARGET = re.compile(r'Target="([^"]+)"')
-_DATE_FORMS = (
-    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
-    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
-    re.compile(r"(?P<era>令和|平成|昭和)(?P<n>元|\d{1,2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
-    re.compile(r"(?P<era>[RHS])(?P<n>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<d>\d{1,2})"),
-)
 
 
 class TableError(ValueError):
@@ -78,12 +77,23 @@ class Place:
     name: str | None = None
 
     def __str__(self):
+        where = {"sheet": self.sheet, "row": self.row, "column": self.name}
         if self.sheet is None:
-            return f"line {self.row}" + (f", column {self.name}" if self.name else "")
+            if self.name:
+                return gettext("line %(row)d, column %(column)s") % where
+            return gettext("line %(row)d") % where
         if self.column is None:
-            where = f"sheet {self.sheet}, row {self.row}"
-            return where + (f", column {self.name}" if self.name else "")
-        return f"sheet {self.sheet}, cell {column_letter(self.column)}{self.row} ({self.name})"
+            if self.name:
+                return gettext("sheet %(sheet)s, row %(row)d, column %(column)s") % where
+            return gettext("sheet %(sheet)s, row %(row)d") % where
+        where["cell"] = f"{column_letter(self.column)}{self.row}"
+        return gettext("sheet %(sheet)s, cell %(cell)s (%(column)s)") % where
+
+    def line(self) -> str:
+        """Return the line or row alone, as a later row names an earlier one: line 4, row 4."""
+        if self.sheet is None:
+            return gettext("line %(row)d") % {"row": self.row}
+        return gettext("row %(row)d") % {"row": self.row}
 
 
 @dataclass
@@ -166,11 +176,9 @@ def _read_limited(file) -> bytes:
         data = file if isinstance(file, bytes) else file.read(limit + 1)
         size = len(data)
     if size > limit:
-        raise TableError(
-            f"The file is {megabytes(size)}; at most {megabytes(limit)} can be imported."
-        )
+        raise TableError(too_large(size, limit))
     if not data.strip():
-        raise TableError("The file is empty.")
+        raise TableError(gettext("The file is empty."))
     return data
 
 
@@ -178,13 +186,21 @@ def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
+def too_large(size: int, limit: int) -> str:
+    """Return the refusal of a file of ``size`` bytes, over the ``limit``."""
+    return gettext("The file is %(size)s; at most %(limit)s can be imported.") % {
+        "size": megabytes(size),
+        "limit": megabytes(limit),
+    }
+
+
 def _encrypted_or_old(data: bytes) -> str:
     if ENCRYPTION_STREAM in data:
-        return (
+        return gettext(
             "The workbook is protected with a password. Save a copy without a password "
             "(File, Info, Protect Workbook) and import that."
         )
-    return "This is an Excel 97–2003 workbook (.xls). Save it as .xlsx and import that."
+    return gettext("This is an Excel 97–2003 workbook (.xls). Save it as .xlsx and import that.")
 
 
 def _read_csv(data: bytes) -> Table:
@@ -193,9 +209,8 @@ def _read_csv(data: bytes) -> Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise TableError(
-            f"line {line}: the file is not UTF-8 text (nor an .xlsx workbook)."
-        ) from None
+        message = gettext("the file is not UTF-8 text (nor an .xlsx workbook).")
+        raise TableError(f"{Place(None, line)}: {message}") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     table = Table("csv", None, [], [])
     header = None
@@ -206,7 +221,8 @@ def _read_csv(data: bytes) -> Table:
         except StopIteration:
             break
         except csv.Error as error:
-            raise TableError(f"line {line}: not valid CSV ({error}).") from None
+            message = gettext("not valid CSV (%(error)s).") % {"error": error}
+            raise TableError(f"{Place(None, line)}: {message}") from None
         if header is None:
             header = table.header = [name.strip() for name in record]
         elif any(value.strip() for value in record):
@@ -218,7 +234,10 @@ def _read_csv(data: bytes) -> Table:
 def _check_row_count(rows: int) -> None:
     limit = settings.ROADMAP_IMPORT_MAX_ROWS
     if rows > limit:
-        raise TableError(f"The file has more than {limit:,} rows; split it into smaller files.")
+        raise TableError(
+            gettext("The file has more than %(limit)s rows; split it into smaller files.")
+            % {"limit": f"{limit:,}"}
+        )
 
 
 def _read_workbook(data: bytes) -> Table:
@@ -238,8 +257,11 @@ def _read_workbook(data: bytes) -> Table:
 
 
 def _not_a_workbook(error=None) -> str:
-    message = "The file is neither UTF-8 CSV nor a readable .xlsx workbook"
-    return f"{message} ({error})." if error else f"{message}."
+    if error:
+        return gettext(
+            "The file is neither UTF-8 CSV nor a readable .xlsx workbook (%(error)s)."
+        ) % {"error": error}
+    return gettext("The file is neither UTF-8 CSV nor a readable .xlsx workbook.")
 
 
 def _check_package(package: zipfile.ZipFile) -> str:
@@ -250,11 +272,15 @@ def _check_package(package: zipfile.ZipFile) -> str:
         raise TableError(_not_a_workbook())
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise TableError(
-            "The workbook contains macros (.xlsm). Save it as an Excel Workbook (.xlsx) "
-            "without macros and import that."
+            gettext(
+                "The workbook contains macros (.xlsm). Save it as an Excel Workbook (.xlsx) "
+                "without macros and import that."
+            )
         )
     if "xl/workbook.bin" in names:
-        raise TableError("This is a binary workbook (.xlsb). Save it as .xlsx and import that.")
+        raise TableError(
+            gettext("This is a binary workbook (.xlsb). Save it as .xlsx and import that.")
+        )
     if "xl/workbook.xml" not in names:
         raise TableError(_not_a_workbook())
     _check_unpacked_size(package, parts)
@@ -273,7 +299,8 @@ def _check_unpacked_size(package: zipfile.ZipFile, parts) -> None:
         declared = sum(_unpacked_size(package, part, limit) for part in parts)
     if declared > limit:
         raise TableError(
-            f"The workbook unpacks to more than {megabytes(limit)}; it cannot be imported."
+            gettext("The workbook unpacks to more than %(limit)s; it cannot be imported.")
+            % {"limit": megabytes(limit)}
         )
 
 
@@ -322,8 +349,8 @@ def _check_sheet_extent(package: zipfile.ZipFile, sheet_part: str) -> None:
     _check_row_count(max(last_row, rows) - 1)
     if widest > MAX_COLUMNS:
         raise TableError(
-            f"The sheet uses columns up to {column_letter(widest - 1)}; "
-            f"at most {MAX_COLUMNS} columns are read."
+            gettext("The sheet uses columns up to %(column)s; at most %(limit)d columns are read.")
+            % {"column": column_letter(widest - 1), "limit": MAX_COLUMNS}
         )
 
 
@@ -331,7 +358,8 @@ def _table_of(sheet: str, cells: list[list]) -> Table:
     """Return the table of a sheet's cells: header on row 1, blank rows left out."""
     table = Table("xlsx", sheet, [], [])
     if not cells or not any(_filled(value) for value in cells[0]):
-        raise TableError(f"sheet {sheet}: row 1 should hold the column names.")
+        message = gettext("sheet %(sheet)s: row 1 should hold the column names.")
+        raise TableError(message % {"sheet": sheet})
     header = [cell_text(value) for value in cells[0]]
     while header and not header[-1]:
         header.pop()
@@ -344,88 +372,3 @@ def _table_of(sheet: str, cells: list[list]) -> Table:
 
 def _filled(value) -> bool:
     return value is not None and value != "" and not (isinstance(value, str) and not value.strip())
-
-
-# Cells ----------------------------------------------------------------------------------------
-
-
-def column_letter(index: int) -> str:
-    """Return the A1-style letters of the 0-based column ``index``: 0 → A, 27 → AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def column_number(letters: bytes | str) -> int:
-    """Return the 1-based number of the column ``letters``: A → 1, AB → 28."""
-    number = 0
-    for char in letters.decode() if isinstance(letters, bytes) else letters:
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-def cell_text(value, *, csv: bool = False) -> str:
-    """Return a cell as text: numbers without a needless .0, dates in ISO form."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
-    if csv and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
-        # The tracker's own CSV export writes such cells with ' so spreadsheets keep them text.
-        return text[1:]
-    return text
-
-
-def cell_date(value) -> date | None:
-    """Return a date cell or a text date as a date; raise ValueError saying what is expected."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    day = parse_short_date(text)
-    if day is None:
-        raise ValueError(
-            f"{text!r} is not a date: write it as a date cell, 2026-03-31, 2026/3/31, "
-            "令和8年3月31日 or R8.3.31."
-        )
-    return day
-
-
-def parse_short_date(text: str) -> date | None:
-    """Return the day a text such as 2026/3/31, 令和8年3月31日 or R8.3.31 names, else None."""
-    text = unicodedata.normalize("NFKC", text).strip().upper().replace(" ", "")
-    for form in _DATE_FORMS:
-        if m := form.fullmatch(text):
-            break
-    else:
-        return None
-    year = int(m["y"]) if "y" in form.groupindex else _era_year(m["era"], m["n"])
-    try:
-        return date(year, int(m["m"]), int(m["d"]))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a day of the calendar.") from None
-
-
-def _era_year(era: str, number: str) -> int:
-    era = ERA_LETTERS.get(era, era)
-    return ERA_OFFSETS[era] + (1 if number == "元" else int(number))
-
-
-def japanese_date(day: date) -> str:
-    """Return ``day`` the way deadline wording writes it: 2026年3月31日."""
-    return f"{day.year}年{day.month}月{day.day}日"

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from roadmap.tabular import column_letter
+from roadmap.cells import column_letter
 
 EXCEL_EPOCH = date(1899, 12, 30)
 ROWS_PER_WRITE = 500

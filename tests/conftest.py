@@ -49,6 +49,15 @@ def pytest_collection_modifyitems(config, items):
         config._roadmap_deselected = len(dropped)
 
 
+@pytest.fixture
+def in_english():
+    """Read messages as an English reader: the tests otherwise run in Japanese, the default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 # Two organizations and their people, as the admin and access tests use them -------------------
 # A test module that needs other codes or kinds defines its own org_a and org_b.
 

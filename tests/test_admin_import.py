@@ -196,3 +196,15 @@ def test_the_upload_page_links_the_owners_workbooks(client, owner_a):
     assert 'href="/milestones.xlsx?owner=org-a"' in page
     changelist = client.get(reverse("admin:roadmap_milestone_changelist")).content.decode()
     assert f'href="{IMPORT}"' in changelist
+
+
+def test_refused_rows_are_explained_in_the_language_of_the_page(client, owner_a, mine, theirs):
+    data = edited(export(client), mine="住民記録（改）", theirs="書き換え")
+    client.force_login(owner_a)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ja"
+    response = upload(client, data)
+    rows = {row.ref: row for row in response.context["shown_rows"]}
+    assert rows["theirs"].reasons == ["owner_code: 'org-b'の担当者ではありません。"]
+    page = response.content.decode()
+    assert f"<td>シートMilestones、{rows['theirs'].place.row}行目</td>" in page
+    assert "owner_code: &#x27;org-b&#x27;の担当者ではありません。" in page

@@ -8,13 +8,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from roadmap.imports import ImportRejected, import_milestones
 from roadmap.models import DeadlineRevision, Membership, Milestone, RecurringCommitment
 from roadmap.xlsx import Sheet, workbook
 from tests.factories import InitiativeFactory, MembershipFactory, OrganizationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 HEADER = "ref,initiative,owner,title_ja,title_en,phrase,kind,status,source_text\n"
 ROW_A = "std-a,5.4.1.3,digital,標準化,Standardization,原則2025年度までに,deadline,in_progress,\n"
@@ -304,3 +305,63 @@ def test_an_owner_creating_milestones_pays_no_query_per_row_for_ownership():
     # Checking the owner costs the same for a file of one row as for a file of many.
     assert per_row["owner"] == per_row["tracker"]
     assert Milestone.objects.filter(owner__code="digital").count() == 8
+
+
+BAD_OWNER = "x-1,5.1.1.5,nowhere,題,T,2025年度,start,,\n"
+
+
+def test_every_reason_is_written_in_the_readers_language():
+    with translation.override("ja"):
+        assert rejected(HEADER + BAD_OWNER) == [
+            "2行目、列owner：コード'nowhere'の組織はありません。"
+        ]
+        assert rejected("ref,initiative\n") == [
+            "1行目、列owner：見出し行にこの列がありません。",
+            "1行目、列title_ja：見出し行にこの列がありません。",
+            "1行目、列title_en：見出し行にこの列がありません。",
+            "1行目、列phrase：見出し行にこの列がありません。",
+            "1行目、列kind：見出し行にこの列がありません。",
+            "1行目、列status：見出し行にこの列がありません。",
+        ]
+    with translation.override("en"):
+        assert rejected(HEADER + BAD_OWNER) == [
+            "line 2, column owner: no organization has the code 'nowhere'."
+        ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "ja_JP.UTF-8",
+            "何も取り込まれませんでした：{path}に問題が1件あります。\n"
+            "  {path}, 2行目、列owner：コード'nowhere'の組織はありません。",
+        ),
+        (
+            "en_US.UTF-8",
+            "Nothing was imported: 1 problem(s) in {path}.\n"
+            "  {path}, line 2, column owner: no organization has the code 'nowhere'.",
+        ),
+        (
+            "C.UTF-8",
+            "Nothing was imported: 1 problem(s) in {path}.\n"
+            "  {path}, line 2, column owner: no organization has the code 'nowhere'.",
+        ),
+    ],
+)
+def test_the_command_refuses_in_the_language_of_the_locale(
+    tmp_path, monkeypatch, locale, expected
+):
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", locale)
+    path = tmp_path / "m.csv"
+    path.write_text(HEADER + BAD_OWNER, "utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("import_milestones", str(path))
+    assert str(error.value) == expected.format(path=path)
+    with pytest.raises(CommandError) as error:
+        call_command("import_milestones", str(path), "--user=nobody")
+    assert str(error.value) == (
+        "ユーザー'nobody'はいません。" if locale.startswith("ja") else "There is no user 'nobody'."
+    )

@@ -30,3 +30,18 @@ def test_index_refuses_a_language_the_tracker_does_not_speak():
     assert (language.index("ja"), language.index("en-gb")) == (0, 1)
     with pytest.raises(ValueError, match="Unknown language"):
         language.index("fr")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "ja_JP.UTF-8"}, "ja"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "ja_JP.UTF-8"}, "ja"),
+        ({"LC_ALL": "C", "LC_MESSAGES": "ja_JP.UTF-8", "LANG": "ja_JP.UTF-8"}, "en"),
+    ],
+)
+def test_a_command_line_user_reads_the_language_of_their_locale(environ, expected):
+    assert language.of_locale(environ) == expected

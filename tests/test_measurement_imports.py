@@ -13,7 +13,7 @@ from roadmap.models import Measurement
 from roadmap.xlsx import Sheet, workbook
 from tests.factories import IndicatorFactory, MeasurementFactory, MembershipFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 HEADER = "indicator,measured_on,value,source\n"
 

@@ -23,6 +23,7 @@ def earlier():
     return earlier_edition()
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_different_file_for_an_imported_edition_is_refused(earlier):
     sample()
     text = SAMPLE.read_text(encoding="utf-8").replace("2025年度中に", "2026年度中に")
@@ -34,6 +35,7 @@ def test_a_different_file_for_an_imported_edition_is_refused(earlier):
     ]
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_file_with_bad_rows_is_rejected_whole_naming_line_and_column(earlier):
     text = SAMPLE.read_text(encoding="utf-8")
     text = text.replace("2025年度末までに", "いつか").replace(",sample-old-name", ",no-such-ref")
@@ -49,6 +51,7 @@ def test_a_file_with_bad_rows_is_rejected_whole_naming_line_and_column(earlier):
     assert Milestone.objects.get(ref="sample-drop").status == Milestone.Status.IN_PROGRESS
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_carried_row_may_not_move_the_milestone_to_another_owner(earlier):
     OrganizationFactory(code="other-org")
     text = SAMPLE.read_text(encoding="utf-8").replace(
@@ -61,6 +64,7 @@ def test_a_carried_row_may_not_move_the_milestone_to_another_owner(earlier):
     )
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_new_row_may_not_take_the_ref_of_a_milestone_it_does_not_carry(earlier):
     create_milestone(
         initiative=InitiativeFactory(plan=PlanFactory(code="other-plan", decided_on=DECIDED)),
@@ -110,6 +114,7 @@ def test_checking_a_file_costs_the_same_queries_whatever_its_length(
     assert result.counts["added"] == 1 + extra
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_workbook_edition_is_read_like_the_csv_file_and_named_by_cell(earlier):
     lines = list(csv.reader(io.StringIO(SAMPLE.read_text(encoding="utf-8"))))
     header, rows = lines[0], lines[1:]

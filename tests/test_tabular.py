@@ -8,6 +8,9 @@ import pytest
 from roadmap.tabular import CellError, TableError, column_letter, read_table
 from roadmap.xlsx import Sheet, workbook
 
+# The refusals are read as an English reader reads them (test_imports covers Japanese).
+pytestmark = pytest.mark.usefixtures("in_english")
+
 HEADER = ["ref", "count", "due", "phrase"]
 
 

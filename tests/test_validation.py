@@ -183,6 +183,7 @@ def test_the_admin_refuses_control_characters_in_an_organization_name(client, su
     assert not Organization.objects.filter(code="evil").exists()
 
 
+@pytest.mark.usefixtures("in_english")
 @pytest.mark.parametrize("column", ["title_ja", "title_en", "phrase", "source_text"])
 def test_an_import_with_control_characters_is_rejected_naming_row_and_column(column):
     InitiativeFactory(number="5.4.1.3")

@@ -24,7 +24,7 @@ from roadmap.import_preview import (
 from roadmap.importing import ImportRejected
 from roadmap.models import Organization, PendingImport, Plan
 from roadmap.security import refuse
-from roadmap.tabular import megabytes
+from roadmap.tabular import too_large
 
 # Rows shown in a preview; the counts above the table cover every row.
 SHOWN_ROWS = 2000
@@ -48,10 +48,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         limit = settings.ROADMAP_IMPORT_MAX_BYTES
         if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s; at most %(limit)s can be imported.")
-                % {"size": megabytes(upload.size), "limit": megabytes(limit)}
-            )
+            raise forms.ValidationError(too_large(upload.size, limit))
         return upload
 
 

@@ -7,7 +7,10 @@ from typing import TypeVar
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+from django.utils import translation
+from django.utils.translation import gettext
 
+from roadmap import language
 from roadmap.importing import ImportRefused, ImportRejected
 from roadmap.tasks import run_date
 
@@ -47,19 +50,27 @@ def importing_user(username: str | None):
     try:
         return User.objects.get_by_natural_key(username)
     except User.DoesNotExist:
-        raise CommandError(f"There is no user {username!r}.") from None
+        with translation.override(language.of_locale()):
+            message = gettext("There is no user %(user)s.") % {"user": repr(username)}
+        raise CommandError(message) from None
 
 
 def run_import(file, load: Callable[[], T]) -> T:
-    """Return ``load()``; an unreadable, refused or rejected file ends the command with why."""
-    try:
-        return load()
-    except OSError as error:
-        raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-    except (PermissionDenied, ImportRefused) as error:
-        raise CommandError(f"Nothing was imported: {error}") from None
-    except ImportRejected as rejected:
-        problems = "\n".join(f"  {file}, {error}" for error in rejected.errors)
-        raise CommandError(
-            f"Nothing was imported: {len(rejected.errors)} problem(s) in {file}.\n{problems}"
-        ) from None
+    """Return ``load()``; an unreadable, refused or rejected file ends the command with why, in
+    the language of the user's locale (``language.of_locale``)."""
+    with translation.override(language.of_locale()):
+        try:
+            return load()
+        except OSError as error:
+            message = gettext("Cannot read %(file)s: %(reason)s.")
+            raise CommandError(message % {"file": file, "reason": error.strerror}) from None
+        except (PermissionDenied, ImportRefused) as error:
+            message = gettext("Nothing was imported: %(reason)s") % {"reason": error}
+            raise CommandError(message) from None
+        except ImportRejected as rejected:
+            message = gettext("Nothing was imported: %(count)d problem(s) in %(file)s.") % {
+                "count": len(rejected.errors),
+                "file": file,
+            }
+            problems = "".join(f"\n  {file}, {error}" for error in rejected.errors)
+            raise CommandError(message + problems) from None

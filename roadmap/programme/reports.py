@@ -20,6 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from roadmap import tabular
+from roadmap.cells import cell_text
 from roadmap.importing import ImportRejected, RowError, check_header
 from roadmap.models import Milestone
 from roadmap.programme.steps import Outcome, record_staged, stage
@@ -77,7 +78,7 @@ def workbook_records(path: Path) -> Iterator[Record]:
         raise ImportRejected([RowError(None, str(error))]) from None
     yield Record(table.sheet, 1, list(table.header))
     for row in table.rows:
-        yield Record(table.sheet, row.number, [tabular.cell_text(c) for c in row.cells])
+        yield Record(table.sheet, row.number, [cell_text(c) for c in row.cells])
 
 
 def header_of(records: Iterator[Record], columns: tuple[str, ...]) -> dict[str, int]:
