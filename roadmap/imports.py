@@ -7,8 +7,6 @@ and recurring commitments and updates the titles, source wording and status of e
 each through the services, so that every change is recorded with the user.
 """
 
-from contextlib import nullcontext
-
 from django.db import transaction
 
 from roadmap.importing import ImportRejected, ImportResult
@@ -36,32 +34,35 @@ def import_milestones(
 def apply_checked(rows: list[CheckedRow], user, *, dry_run: bool = False) -> ImportResult:
     """Create or update the milestones of the checked rows; with ``dry_run``, only say so."""
     result = ImportResult(dry_run=dry_run)
-    creates = not dry_run and any(row.existing is None and not row.recurring for row in rows)
+    planned = [(row, *_outcome(row)) for row in rows]
+    for row, outcome, _changes in planned:
+        getattr(result, outcome).append(row.values["ref"])
+    if dry_run or not (result.created or result.updated):
+        # A file that changes nothing costs no transaction.
+        return result
+    creates = any(outcome == "created" and not row.recurring for row, outcome, _ in planned)
     # The organizations the user may write for, read once for the whole file.
     owned = owned_organizations(user) if creates else None
-    with nullcontext() if dry_run else transaction.atomic():
-        for row in rows:
-            _apply(row, user, result, owned)
+    with transaction.atomic():
+        for row, outcome, changes in planned:
+            if outcome == "updated":
+                _update(row, changes, user)
+            elif outcome == "created" and row.recurring:
+                _create_series(row)
+            elif outcome == "created":
+                _create(row, user, owned)
     return result
 
 
-def _apply(row: CheckedRow, user, result: ImportResult, owned) -> None:
-    ref = row.values["ref"]
+def _outcome(row: CheckedRow) -> tuple[str, dict]:
+    """Return what importing the row does ("created", "updated" or "unchanged") and the
+    fields an update changes."""
     if row.existing is not None:
         changes = row_changes(row)
-        (result.updated if changes else result.unchanged).append(ref)
-        if changes and not result.dry_run:
-            _update(row, changes, user)
-    elif row.recurring and row.existing_series is not None:
-        result.unchanged.append(ref)
-    else:
-        result.created.append(ref)
-        if result.dry_run:
-            return
-        if row.recurring:
-            _create_series(row)
-        else:
-            _create(row, user, owned)
+        return ("updated" if changes else "unchanged"), changes
+    if row.recurring and row.existing_series is not None:
+        return "unchanged", {}
+    return "created", {}
 
 
 def _create(row: CheckedRow, user, owned) -> Milestone:

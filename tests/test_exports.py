@@ -188,3 +188,21 @@ def test_an_edited_deadline_cell_is_refused_rather_than_lost(client):
         "2026-03-31; the tracker works it out from the phrase"
     )
 
+
+# The plan, its initiatives, the owners, the milestones, the recurring commitments, the Diet
+# sessions and the events: one query each, however many rows; no transaction, no write.
+REIMPORT_QUERIES = 7
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_an_unchanged_workbook_imported_back_costs_fixed_queries_and_writes_nothing(
+    client, django_assert_num_queries, count
+):
+    from bench.benchmarks import counted_writes
+
+    bulk_milestones(count)
+    data = client.get("/milestones.xlsx").content
+    with counted_writes() as writes, django_assert_num_queries(REIMPORT_QUERIES):
+        result = import_milestones(io.BytesIO(data))
+    assert (result.created, result.updated, len(result.unchanged)) == ([], [], count)
+    assert writes == []
