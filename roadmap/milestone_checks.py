@@ -56,6 +56,8 @@ TEXT_COLUMNS = ("title_ja", "title_en", "phrase", "source_text")
 # The export names the owner's code owner_code; an import takes either name.
 ALIASES = {"owner_code": "owner"}
 PHRASE_COLUMNS = {"phrase"}
+# Read once: an enumeration builds its list of values anew on each call.
+CHOICES = (("kind", tuple(Milestone.Kind.values)), ("status", tuple(Milestone.Status.values)))
 EMPTY = ("", None)
 # Columns of the export that an import does not change. Those the tracker derives from the
 # milestone must still hold what the tracker holds, so that an edit is refused rather than lost;
@@ -245,7 +247,7 @@ def check_row(row: CheckedRow, plan: Plan, known_dates, first_line: dict) -> lis
     if values["owner"] and row.owner is None:
         message = gettext("no organization has the code %(code)s.")
         error("owner", message % {"code": repr(values["owner"])})
-    for column, choices in (("kind", Milestone.Kind.values), ("status", Milestone.Status.values)):
+    for column, choices in CHOICES:
         if values[column] and values[column] not in choices:
             message = gettext("%(value)s is not one of %(choices)s.")
             error(column, message % {"value": repr(values[column]), "choices": ", ".join(choices)})
