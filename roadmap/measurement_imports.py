@@ -15,9 +15,18 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from roadmap import security
-from roadmap.importing import ImportRejected, ImportResult, RowError, check_header, field_count
+from roadmap.importing import (
+    ImportRejected,
+    ImportResult,
+    RowError,
+    check_header,
+    field_count,
+    not_an_owner,
+    too_long,
+)
 from roadmap.models import Indicator, Measurement
 from roadmap.services.indicators import record_measurement
 from roadmap.tabular import CellError, Row, Table, TableError, read_table
@@ -88,23 +97,25 @@ def _check_row(item: _Measured, recorded, first_row) -> list[RowError]:
         errors.append(RowError(row.place(column), message))
 
     if item.indicator is None:
-        error("indicator", f"no indicator has the ref {item.ref!r}.")
+        message = gettext("no indicator has the ref %(ref)s.")
+        error("indicator", message % {"ref": repr(item.ref)})
     try:
         item.measured_on = row.date("measured_on")
         if item.measured_on is None:
-            error("measured_on", "a date is required, such as 2025-04-01.")
+            error("measured_on", gettext("a date is required, such as 2025-04-01."))
     except CellError as problem:
         errors.append(RowError(problem.place, problem.message))
     value = row.text("value")
     if NUMBER.match(value):
         item.value = Decimal(value.replace(",", ""))
     else:
-        error("value", f"{value!r} is not a number such as 1500 or 1,500.5.")
+        message = gettext("%(value)s is not a number such as 1500 or 1,500.5.")
+        error("value", message % {"value": repr(value)})
     item.source = row.text("source")
     if not item.source:
-        error("source", "say where the figure is published.")
+        error("source", gettext("say where the figure is published."))
     elif len(item.source) > MAX_SOURCE:
-        error("source", f"at most {MAX_SOURCE} characters, not {len(item.source)}.")
+        error("source", too_long(MAX_SOURCE, len(item.source)))
     if item.indicator is not None and item.measured_on is not None:
         errors += _check_day(item, recorded, first_row)
     return errors
@@ -116,16 +127,27 @@ def _check_day(item: _Measured, recorded, first_row) -> list[RowError]:
     place = row.place("measured_on")
     errors = []
     if key in first_row:
-        seen = f"{item.indicator.ref} on {item.measured_on} is also on {first_row[key]}."
+        seen = gettext("%(ref)s on %(day)s is also on %(first)s.") % {
+            "ref": item.indicator.ref,
+            "day": item.measured_on,
+            "first": first_row[key],
+        }
         errors.append(RowError(place, seen))
-    first_row.setdefault(key, f"{'line' if row.table.sheet is None else 'row'} {row.number}")
+    first_row.setdefault(key, row.place().line())
     item.existing = recorded.get(key)
     if item.existing is not None and item.value is not None and item.existing.value != item.value:
         errors.append(
             RowError(
                 row.place("value"),
-                f"{item.indicator.ref} was measured {item.existing.value.normalize():f} on "
-                f"{item.measured_on}; correct a recorded measurement in the admin.",
+                gettext(
+                    "%(ref)s was measured %(value)s on %(day)s; correct a recorded measurement "
+                    "in the admin."
+                )
+                % {
+                    "ref": item.indicator.ref,
+                    "value": f"{item.existing.value.normalize():f}",
+                    "day": item.measured_on,
+                },
             )
         )
     return errors
@@ -138,8 +160,7 @@ def _check_owner(item: _Measured, editable, user) -> list[RowError]:
     security.refuse(
         user, "import_measurements", row=item.source_row.number, indicator=item.indicator.ref
     )
-    message = f"you are not an owner of {item.indicator.ref!r}."
-    return [RowError(item.source_row.place("indicator"), message)]
+    return [RowError(item.source_row.place("indicator"), not_an_owner(item.indicator.ref))]
 
 
 @transaction.atomic

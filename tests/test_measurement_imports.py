@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from roadmap.imports import ImportRejected
 from roadmap.measurement_imports import import_measurements
@@ -122,3 +123,12 @@ def test_a_workbook_is_read_by_the_same_rules_with_cells_named(indicator):
     result = import_measurements(workbook([sheet]))
     assert result.created == ["staff@2025-04-01", "staff@2025-10-01"]
     assert sorted(Measurement.objects.values_list("value", flat=True)) == [1100, 1150]
+
+
+def test_reasons_are_written_in_the_readers_language(indicator):
+    text = HEADER + "staff,2025-04-01,many,\n"
+    with translation.override("ja"):
+        assert rejected(text) == [
+            "2行目、列value：'many'は1500や1,500.5のような数値ではありません。",
+            "2行目、列source：数値の公表元を書いてください。",
+        ]

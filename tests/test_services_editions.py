@@ -224,3 +224,19 @@ def test_the_command_imports_as_a_user_only_what_they_own(earlier):
             "--decided-on=2025-06-13",
             "--user=nobody",
         )
+
+
+def test_the_command_refuses_an_edition_in_the_language_of_the_locale(earlier, monkeypatch):
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import_plan",
+            str(SAMPLE),
+            "--code=sample-2025",
+            "--title-ja=版",
+            "--decided-on=2025-06-13",
+            "--previous=nowhere",
+        )
+    assert str(error.value) == "何も取り込まれませんでした：比べる版'nowhere'はありません。"

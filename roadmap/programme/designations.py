@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from roadmap.importing import ImportRejected, RowError
+from roadmap.importing import ImportRejected, RowError, required
 from roadmap.models import DeadlineRevision, Milestone
 from roadmap.programme.models import Designation
 from roadmap.programme.reports import (
@@ -85,13 +85,13 @@ def import_designations(path: Path, *, user=None, dry_run: bool = False) -> dict
         milestone = milestones.get((values["body"], system))
         place = {name: record.place(name, columns) for name in DESIGNATION_COLUMNS}
         if milestone is None:
-            errors.append(RowError(place["body"], "no such body and business system."))
+            errors.append(RowError(place["body"], _("no such body and business system.")))
         if reason is None:
-            errors.append(RowError(place["reason"], "must be 1, 2, 3 or 4."))
+            errors.append(RowError(place["reason"], _("must be 1, 2, 3 or 4.")))
         if not values["deadline"]:
-            errors.append(RowError(place["deadline"], "a deadline phrase is required."))
+            errors.append(RowError(place["deadline"], _("a deadline phrase is required.")))
         if not values["basis"]:
-            errors.append(RowError(place["basis"], "a value is required."))
+            errors.append(RowError(place["basis"], required()))
         accepted.append((record, columns, milestone, reason, values))
     if errors:
         raise ImportRejected(errors)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from roadmap import tabular
 from roadmap.cells import cell_text
@@ -63,7 +64,12 @@ def read_records(path: Path) -> Iterator[Record]:
                 return
             except (csv.Error, UnicodeDecodeError) as error:
                 raise ImportRejected(
-                    [RowError(Place(None, line), f"not valid UTF-8 CSV ({error}).")]
+                    [
+                        RowError(
+                            Place(None, line),
+                            gettext("not valid UTF-8 CSV (%(error)s).") % {"error": error},
+                        )
+                    ]
                 ) from None
             if any(field.strip() for field in record):
                 yield Record(None, line, record)
@@ -85,7 +91,7 @@ def header_of(records: Iterator[Record], columns: tuple[str, ...]) -> dict[str, 
     """Return the position of each expected column, or raise naming what is wrong."""
     first = next(records, None)
     if first is None:
-        raise ImportRejected([RowError(None, "The file is empty.")])
+        raise ImportRejected([RowError(None, gettext("The file is empty."))])
     names = [name.strip() for name in first.fields]
     errors = check_header(names, first.place, columns, repeats=False)
     if errors:
@@ -160,7 +166,10 @@ class CheckedSteps:
         """Return the record's row, or None after adding its problems to the errors."""
         columns, fields = self.columns, record.fields
         if len(fields) < len(columns):
-            message = f"has {len(fields)} fields, expected {len(columns)}."
+            message = gettext("has %(found)d fields, expected %(expected)d.") % {
+                "found": len(fields),
+                "expected": len(columns),
+            }
             self.errors.append(RowError(record.place(), message))
             return None
         body = fields[columns["body"]].strip()
@@ -173,7 +182,7 @@ class CheckedSteps:
             return None
         first = self.seen.setdefault((milestone, number), record.number)
         if first != record.number:
-            where = f"this step is also reported on row {first}."
+            where = gettext("this step is also reported on row %(row)d.") % {"row": first}
             self.errors.append(RowError(record.place("step", columns), where))
             return None
         self.count += 1
@@ -184,14 +193,18 @@ class CheckedSteps:
             self.errors.append(RowError(record.place(name, self.columns), message))
 
         if system is None:
-            problem("system", "must be a business system number from 1 to 20.")
+            problem("system", gettext("must be a business system number from 1 to 20."))
         if number is None:
-            problem("step", f"must be a step number from 1 to {STEP_COUNT}.")
+            message = gettext("must be a step number from 1 to %(last)d.")
+            problem("step", message % {"last": STEP_COUNT})
         if state is None:
             problem(
                 "state",
-                "must be done, in_progress, not_started or not_applicable "
-                "(or 完了済み, 作業中, 未着手, 対象外).",
+                gettext(
+                    "must be done, in_progress, not_started or not_applicable "
+                    "(or 完了済み, 作業中, 未着手, 対象外)."
+                ),
             )
         if system is not None and (body, system) not in self.milestones:
-            problem("body", f"no body {body!r} runs business system {system} here.")
+            message = gettext("no body %(body)s runs business system %(system)d here.")
+            problem("body", message % {"body": repr(body), "system": system})

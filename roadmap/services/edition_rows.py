@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from roadmap import milestone_checks
 from roadmap.importing import ImportRejected, RowError
@@ -28,10 +30,11 @@ REPEATED = {
     "previous_ref": PREVIOUS_REF,
 }
 _CARRIED_FIXED = {
-    "owner": "an edition does not move a milestone to another owner; an administrator can.",
-    "initiative": "an edition does not move a milestone to another initiative; "
-    "an administrator can.",
-    "kind": "a milestone's kind stays what it is; add a new milestone instead.",
+    "owner": _("an edition does not move a milestone to another owner; an administrator can."),
+    "initiative": _(
+        "an edition does not move a milestone to another initiative; an administrator can."
+    ),
+    "kind": _("a milestone's kind stays what it is; add a new milestone instead."),
 }
 
 
@@ -136,23 +139,26 @@ def check_carriage(row, context: Context) -> list[RowError]:
         try:
             validate_slug(previous_ref)
         except ValidationError:
-            error(PREVIOUS_REF, "use only letters, digits, hyphens and underscores.")
+            error(PREVIOUS_REF, gettext("use only letters, digits, hyphens and underscores."))
         if context.previous is None:
-            error(PREVIOUS_REF, "there is no previous edition for this reference to be in.")
+            message = gettext("there is no previous edition for this reference to be in.")
+            error(PREVIOUS_REF, message)
         elif previous_ref not in context.previous_entries:
-            error(
-                PREVIOUS_REF, f"edition {context.previous.code} has no milestone {previous_ref!r}."
-            )
+            message = gettext("edition %(code)s has no milestone %(ref)s.") % {
+                "code": context.previous.code,
+                "ref": repr(previous_ref),
+            }
+            error(PREVIOUS_REF, message)
     key = previous_ref or ref
     carried = context.previous_entries[key] if context.carriers.get(key) is row else None
     row.existing = carried.milestone if carried else None
     holder = context.taken.get(ref)
     if context.is_new and holder is not None and holder != row.existing:
-        error(
-            "ref",
-            f"{ref!r} is the reference of another milestone, which this row does not carry "
-            "over; choose a new reference.",
+        message = gettext(
+            "%(ref)s is the reference of another milestone, which this row does not carry "
+            "over; choose a new reference."
         )
+        error("ref", message % {"ref": repr(ref)})
     if row.existing is not None and context.is_new:
         errors += check_carried(row)
     return errors
@@ -169,7 +175,13 @@ def check_carried(row) -> list[RowError]:
     errors = [
         RowError(
             row.place(column),
-            f"milestone {milestone.ref!r} has {column} {value!r}; {_CARRIED_FIXED[column]}",
+            gettext("milestone %(ref)s has %(column)s %(value)s; %(because)s")
+            % {
+                "ref": repr(milestone.ref),
+                "column": column,
+                "value": repr(value),
+                "because": _CARRIED_FIXED[column],
+            },
         )
         for column, value in stored.items()
         if values[column] != value
@@ -178,8 +190,11 @@ def check_carried(row) -> list[RowError]:
         errors.append(
             RowError(
                 row.place("status"),
-                f"milestone {milestone.ref!r} is {milestone.status!r}; an edition does not "
-                "change the status of a milestone it carries over (leave the cell empty).",
+                gettext(
+                    "milestone %(ref)s is %(status)s; an edition does not change the status of "
+                    "a milestone it carries over (leave the cell empty)."
+                )
+                % {"ref": repr(milestone.ref), "status": repr(milestone.status)},
             )
         )
     return errors
@@ -222,22 +237,26 @@ def differences(rows, existing: Plan) -> list[RowError]:
     for row in rows:
         entry = stored.pop(row.values["ref"], None)
         if entry is None:
-            errors.append(
-                RowError(row.place("ref"), f"edition {existing.code} was imported without it.")
-            )
+            message = gettext("edition %(code)s was imported without it.")
+            errors.append(RowError(row.place("ref"), message % {"code": existing.code}))
             continue
         errors += [
             RowError(
                 row.place(column),
-                f"edition {existing.code} was imported with {getattr(entry, name)!r}; "
-                "an imported edition does not change.",
+                gettext(
+                    "edition %(code)s was imported with %(value)s; an imported edition does "
+                    "not change."
+                )
+                % {"code": existing.code, "value": repr(getattr(entry, name))},
             )
             for name, column in REPEATED.items()
             if getattr(entry, name) != getattr(row.entry, name)
         ]
     errors += [
         RowError(
-            None, f"edition {existing.code} was imported with {ref!r}, which this file lacks."
+            None,
+            gettext("edition %(code)s was imported with %(ref)s, which this file lacks.")
+            % {"code": existing.code, "ref": repr(ref)},
         )
         for ref in stored
     ]

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from roadmap.editions import Change, ChangeClass, classify, counts
 from roadmap.importing import ImportRefused
@@ -80,11 +81,15 @@ def previous_edition(code, decided_on, previous_code, existing) -> Plan | None:
     if previous_code:
         previous = Plan.objects.filter(code=previous_code).first()
         if previous is None:
-            raise EditionRefused(f"There is no edition {previous_code!r} to compare with.")
+            message = gettext("There is no edition %(code)s to compare with.")
+            raise EditionRefused(message % {"code": repr(previous_code)})
         if previous.code == code or previous.decided_on >= decided_on:
             raise EditionRefused(
-                f"The previous edition {previous_code!r} was decided on {previous.decided_on}, "
-                f"not before {decided_on}."
+                gettext(
+                    "The previous edition %(code)s was decided on %(previous)s, not before "
+                    "%(day)s."
+                )
+                % {"code": repr(previous_code), "previous": previous.decided_on, "day": decided_on}
             )
         return previous
     if existing is not None:
@@ -104,17 +109,21 @@ def new_plan(code, title_ja, title_en, decided_on, previous) -> Plan:
         problems = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
         )
-        raise EditionRefused(f"The edition cannot be recorded ({problems}).") from None
+        message = gettext("The edition cannot be recorded (%(problems)s).")
+        raise EditionRefused(message % {"problems": problems}) from None
     return plan
 
 
 def same_edition(existing: Plan, decided_on: date, previous: Plan | None) -> Plan:
     """Return the imported edition, or refuse an import that states it differently."""
     if existing.decided_on != decided_on or existing.previous_id != (previous and previous.pk):
-        follows = existing.previous.code if existing.previous else "no earlier edition"
+        follows = existing.previous.code if existing.previous else gettext("no earlier edition")
         raise EditionRefused(
-            f"Edition {existing.code!r} was imported as decided on {existing.decided_on} "
-            f"following {follows}; an imported edition does not change."
+            gettext(
+                "Edition %(code)s was imported as decided on %(day)s following %(previous)s; "
+                "an imported edition does not change."
+            )
+            % {"code": repr(existing.code), "day": existing.decided_on, "previous": follows}
         )
     return existing
 
@@ -136,8 +145,11 @@ def apply_edition(rows, result: EditionResult, user) -> None:
     except IntegrityError:
         # Another import of the same edition committed first; this one's reading is stale.
         raise EditionRefused(
-            f"Edition {plan.code!r} was imported by another run meanwhile; import again to "
-            "check the file against it."
+            gettext(
+                "Edition %(code)s was imported by another run meanwhile; import again to check "
+                "the file against it."
+            )
+            % {"code": repr(plan.code)}
         ) from None
     carried = []
     for row in rows:
