@@ -187,15 +187,19 @@ def test_two_imports_of_one_edition_at_once_record_it_once():
     assert MilestoneEdition.objects.filter(plan__code="sample-2025").count() == 7
 
 
+def import_plan(*options):
+    """Run import_plan on the sample file as edition sample-2025 with ``options``."""
+    call_command("import_plan", str(SAMPLE), "--code=sample-2025", "--title-ja=版", *options)
+
+
 def test_the_command_refuses_an_edition_and_a_bad_day_with_a_sentence(earlier):
-    args = [str(SAMPLE), "--code=sample-2025", "--title-ja=版"]
     with pytest.raises(CommandError) as error:
-        call_command("import_plan", *args, "--decided-on=2025-06-13", "--previous=nowhere")
+        import_plan("--decided-on=2025-06-13", "--previous=nowhere")
     assert str(error.value) == (
         "Nothing was imported: There is no edition 'nowhere' to compare with."
     )
     with pytest.raises(CommandError) as error:
-        call_command("import_plan", *args, "--decided-on=2025-13-01")
+        import_plan("--decided-on=2025-13-01")
     assert str(error.value).startswith("--decided-on must be a date written YYYY-MM-DD")
     assert not Plan.objects.filter(code="sample-2025").exists()
 
@@ -205,25 +209,11 @@ def test_the_command_imports_as_a_user_only_what_they_own(earlier):
 
     stranger = MembershipFactory().user
     with pytest.raises(CommandError) as error:
-        call_command(
-            "import_plan",
-            str(SAMPLE),
-            "--code=sample-2025",
-            "--title-ja=版",
-            "--decided-on=2025-06-13",
-            f"--user={stranger.username}",
-        )
+        import_plan("--decided-on=2025-06-13", f"--user={stranger.username}")
     assert str(error.value).startswith("Nothing was imported: ")
     assert not Plan.objects.filter(code="sample-2025").exists()
     with pytest.raises(CommandError, match="There is no user 'nobody'"):
-        call_command(
-            "import_plan",
-            str(SAMPLE),
-            "--code=x",
-            "--title-ja=x",
-            "--decided-on=2025-06-13",
-            "--user=nobody",
-        )
+        import_plan("--decided-on=2025-06-13", "--user=nobody")
 
 
 def test_the_command_refuses_an_edition_in_the_language_of_the_locale(earlier, monkeypatch):
@@ -231,12 +221,5 @@ def test_the_command_refuses_an_edition_in_the_language_of_the_locale(earlier, m
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
     with pytest.raises(CommandError) as error:
-        call_command(
-            "import_plan",
-            str(SAMPLE),
-            "--code=sample-2025",
-            "--title-ja=版",
-            "--decided-on=2025-06-13",
-            "--previous=nowhere",
-        )
+        import_plan("--decided-on=2025-06-13", "--previous=nowhere")
     assert str(error.value) == "何も取り込まれませんでした：比べる版'nowhere'はありません。"
