@@ -70,6 +70,7 @@ restore: install
 	@test -n "$(FILE)" || { echo "Name the backup to restore: make restore FILE=var/backups/tracker-….sqlite3" >&2; exit 2; }
 	$(BIN)/python manage.py restore "$(FILE)"
 
+messages: export DEBUG ?= true
 messages: install
 	$(BIN)/python manage.py makemessages -l en -l ja --ignore=.venv --ignore=tests --ignore=gunicorn.conf.py
 	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -55,3 +55,24 @@ def test_language_parameter_works_on_admin_lists_without_an_error_redirect(clien
     assert "Select milestone to change" in response.content.decode()
     # The choice stays for the admin pages that follow.
     assert "Select milestone to change" in client.get(CHANGELIST).content.decode()
+
+
+def test_history_pages_speak_japanese_with_labels_not_stored_values(client, owner):
+    milestone = MilestoneFactory(owner=owner, status="planned")
+    client.post(
+        reverse("admin:roadmap_milestone_changelist"),
+        {"action": "mark_in_progress", "_selected_action": [milestone.pk]},
+    )
+    history = client.get(reverse("admin:roadmap_milestone_history", args=[milestone.pk]))
+    html = history.content.decode()
+    assert "の変更履歴" in html
+    assert "状態: 未着手 → 実施中" in re.sub(r"<[^>]+>", "", html)
+    for english in ("Choose a date", "Object", "Comment", "Changed by", "Change reason", "None"):
+        assert english not in html, english
+    first = milestone.history.order_by("history_id").first()
+    form = client.get(
+        reverse("admin:roadmap_milestone_simple_history", args=[milestone.pk, first.pk])
+    ).content.decode()
+    assert "この版に戻す" in form
+    for english in ("Revert", "Historical", "Press the", ">Roadmap<"):
+        assert english not in form, english

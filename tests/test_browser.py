@@ -190,10 +190,15 @@ def test_every_page_and_admin_screen_passes_axe(showcase, live_server, browser_p
         reverse("admin:roadmap_milestone_changelist"),
         reverse("admin:roadmap_milestone_change", args=[milestone.pk]),
         reverse("admin:roadmap_milestone_revise_deadline", args=[milestone.pk]),
+        reverse("admin:roadmap_milestone_history", args=[milestone.pk]),
     ]
     for address in addresses:
         page.goto(f"{live_server.url}{address}")
         assert_accessible(page)
+    # The history list's oldest version, to look at or restore.
+    page.click("#change-history tbody tr:last-child a")
+    page.wait_for_selector(".submit-row")
+    assert_accessible(page)
 
 
 def test_chart_axis_stays_in_view_while_the_rows_scroll(showcase, live_server, browser_page):

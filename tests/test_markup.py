@@ -47,6 +47,14 @@ def admin_pages(milestone):
         ("admin-milestones-en", reverse("admin:roadmap_milestone_changelist") + "?lang=en"),
         ("admin-change", change),
         ("admin-revise", reverse("admin:roadmap_milestone_revise_deadline", args=[milestone.pk])),
+        ("admin-history", reverse("admin:roadmap_milestone_history", args=[milestone.pk])),
+        (
+            "admin-history-version",
+            reverse(
+                "admin:roadmap_milestone_simple_history",
+                args=[milestone.pk, milestone.history.earliest("history_id").pk],
+            ),
+        ),
     ]
 
 

@@ -9,6 +9,7 @@ deadline only ever changes through "Revise deadline", which records a reason.
 - ``access``: the two mixins (member access; read-only records) and the per-request roles;
 - ``filters``: the list filters;
 - ``milestones``: milestones, their forms, bulk actions and history;
+- ``history``: a milestone's history pages, in the tracker's words;
 - ``deadlines``: the "Revise deadline" page of a milestone;
 - ``records``: organizations and reference data, steps, revisions, notices and settings;
 - ``indicators``: indicators, their measurements, recurring commitments and event dates;

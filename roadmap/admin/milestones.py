@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from roadmap import language
 from roadmap.admin.access import OwnedAccess, may_see, refuse_milestones
@@ -19,6 +18,7 @@ from roadmap.admin.filters import (
     UsedRelatedFilter,
 )
 from roadmap.admin.forms import MilestoneAddForm, MilestoneChangeForm
+from roadmap.admin.history import MilestoneHistoryAdmin
 from roadmap.admin.imports import MilestoneImportMixin
 from roadmap.models import Milestone, Organization
 from roadmap.security import refuse
@@ -60,7 +60,9 @@ CHANGE_ONLY_FIELDS = ("status_comment",)
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(OwnedAccess, ReviseDeadlineMixin, MilestoneImportMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(
+    OwnedAccess, ReviseDeadlineMixin, MilestoneImportMixin, MilestoneHistoryAdmin
+):
     list_display = [
         "display_title",
         "owner",
@@ -92,7 +94,6 @@ class MilestoneAdmin(OwnedAccess, ReviseDeadlineMixin, MilestoneImportMixin, Sim
     show_full_result_count = False
     list_per_page = 100
     actions = ["mark_in_progress", "mark_done"]
-    history_list_display = ["status", "deadline"]
     change_form_fieldsets = [
         (None, {"fields": ["ref", "initiative", "owner", "title_ja", "title_en", "source_text"]}),
         (
