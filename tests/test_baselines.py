@@ -64,6 +64,9 @@ def test_the_timeline_draws_the_baseline_as_a_ghost_band_and_writes_the_slip(cli
     html = client.get("/?baseline=sample-2024&q=sample-later&lang=en").content.decode()
     assert 'class="ghost"' in html
     assert "Slip: +365 days (baseline 2025-03-31)" in html
+    legend = html.split('id="legend-baseline"')[1].split("</li>")[0]
+    assert 'class="ghost"' in legend
+    assert "the window in the edition “Priority Policy Program for Realizing a Digital" in legend
 
 
 def test_the_timeline_marks_the_original_deadline_where_it_moved(client):
@@ -74,6 +77,8 @@ def test_the_timeline_marks_the_original_deadline_where_it_moved(client):
     html = client.get("/?lang=en").content.decode()
     assert 'class="ghost-mark"' in html
     assert "Slip: +365 days (baseline 2025-03-31)" in html
+    legend = html.split('id="legend-baseline"')[1].split("</li>")[0]
+    assert "the original deadline, where the deadline has moved" in legend
 
 
 def test_a_milestone_on_time_has_no_ghost(client):

@@ -31,6 +31,7 @@ def test_editions_changes_and_baseline_timeline_work_by_keyboard_and_pass_axe(
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/?baseline=sample-2024")
-    assert page.locator("svg .ghost").count() == 8
+    assert page.locator(".chart svg .ghost").count() == 8
+    assert page.locator(".chart-legend svg .ghost").count() == 1
     assert "ずれ：+365日（基準 2025-03-31）" in page.locator("main").inner_text()
     assert_accessible(page)

@@ -94,11 +94,14 @@ def timeline(request):
         context.update(axis=axis, groups=group_rows(rows, axis))
     else:
         axis = chart.chart_axis(rows, today, options["scale"])
+        groups = chart.chart_groups(rows, axis, options["group"], current)
         context.update(
             axis=axis,
             ticks=chart.ticks(axis, options["scale"], current),
-            chart_groups=chart.chart_groups(rows, axis, options["group"], current),
+            chart_groups=groups,
             axis_height=chart.AXIS_HEIGHT,
+            # The legend explains the original deadline's mark where the page draws one.
+            moved_deadlines=any(row.ghost for group in groups for row in group.rows),
         )
     return render(request, "roadmap/timeline.html", context)
 
