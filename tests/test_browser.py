@@ -6,13 +6,17 @@ Drives Debian's Chromium (never a downloaded browser) through Playwright against
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import factory
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from roadmap.models import Milestone, Organization
+from tests import factories
 from tests.conftest import CHROMIUM, PROJECT_DIR, require
 from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory
 from tests.showcase import build_showcase
@@ -21,6 +25,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+# The moment the screenshots show, whatever the day they are taken: today's line, the history's
+# times and every other date stay put, so the images change only when the pages' look does.
+SCREENSHOT_MOMENT = datetime(2026, 10, 1, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 PASSWORD = "correct horse battery staple"
 CHROMIUM_ARGS = [
     "--headless",
@@ -156,6 +163,20 @@ def test_language_switch_shows_the_timeline_in_english(plan, live_server, browse
 
 
 @pytest.fixture
+def fixed_moment(monkeypatch):
+    """Stop the tracker's clock at SCREENSHOT_MOMENT and number the factories' rows from 0.
+
+    Request it before the fixtures that write: the rows it creates then carry that moment and
+    the same names (user0, m-00000) whichever tests ran before.
+    """
+    monkeypatch.setattr(timezone, "now", lambda: SCREENSHOT_MOMENT)
+    for made in vars(factories).values():
+        if isinstance(made, type) and issubclass(made, factory.Factory) and made._meta.model:
+            made.reset_sequence(force=True)
+    return SCREENSHOT_MOMENT
+
+
+@pytest.fixture
 def showcase():
     """The showcase schedule; returns its owner (who signs in with PASSWORD) and a milestone."""
     return build_showcase()
@@ -265,7 +286,7 @@ def test_dashboard_prints_on_portrait_a4(showcase, live_server, browser_page, tm
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
-def test_screenshots_for_the_readme(showcase, live_server, browser_page, language):
+def test_screenshots_for_the_readme(fixed_moment, showcase, live_server, browser_page, language):
     owner, milestone = showcase
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -283,3 +304,6 @@ def test_screenshots_for_the_readme(showcase, live_server, browser_page, languag
         assert page.locator("html").get_attribute("lang") == language
         page.locator(top).first.evaluate("element => element.scrollIntoView()")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{language}.png"))
+    # Today's line is drawn at the fixed moment, not on the day the test runs.
+    page.goto(f"{live_server.url}/?lang={language}")
+    assert "2026-10-01" in page.locator(".chart-legend").inner_text()
