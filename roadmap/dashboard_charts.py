@@ -126,7 +126,7 @@ class Tile:
 
     @property
     def rate_text(self):
-        return "—" if self.rate is None else f"{self.rate:.0f}%"
+        return "—" if self.rate is None else f"{self.rate:.1f}%"
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def short_name(name_ja):
 
 
 def tile_map(rates, language):
-    """Return the 47-tile map of ``rates`` (prefecture code → percent done, or missing)."""
+    """Return the 47-tile map of ``rates`` (two-digit prefecture code → percent, or missing)."""
     names = prefecture_names()
     tiles = []
     for code, (column, row) in sorted(TILE_POSITIONS.items()):
@@ -198,12 +198,6 @@ def ordered(parts):
     """Put done first, then in progress, planned and cancelled: the bar reads left to right."""
     order = ["done", "in_progress", "planned", "cancelled"]
     return sorted(parts, key=lambda part: order.index(part[0]))
-
-
-def prefecture_rates(progress):
-    """Return prefecture code → percent of bodies done, from the dashboard's progress rows."""
-    # A prefecture is found by the first two digits of its code: 13 and JIS 130001 are Tokyo.
-    return {row.organization.code[:2]: row.percent_done for row in progress if row.organization}
 
 
 def status_legend():

@@ -2,6 +2,7 @@ from django.urls import path
 
 from roadmap.views import (
     account,
+    dashboard,
     feeds,
     indicators,
     pages,
@@ -18,7 +19,7 @@ urlpatterns = [
     # Reading side (timeline, dashboard, milestone, feeds, API).
     path("", pages.timeline, name="timeline"),
     path("milestones/<int:pk>/", pages.milestone_detail, name="milestone"),
-    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("milestones.ics", feeds.ics, name="ics"),
     path("milestones.csv", feeds.csv_export, name="csv"),
     path("milestones.xlsx", feeds.xlsx_export, name="xlsx"),

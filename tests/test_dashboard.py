@@ -11,8 +11,9 @@ from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFac
 pytestmark = pytest.mark.django_db
 
 # Every request: owners to choose from, fiscal years, designations by reason and in all,
-# indicators (their measurements: one more when there are any).
-EVERY_REQUEST = 5
+# indicators (their measurements: one more when there are any), the programme's rates by
+# prefecture (their prefectures' names: one more when there are any) and the snapshots.
+EVERY_REQUEST = 7
 # The state, stored rows, area titles, prefectures, owners count, owners page.
 DASHBOARD_QUERIES = 6 + EVERY_REQUEST
 # The state; counting: areas, area titles, owners, 2 progress; storing: savepoint, lock the state,
@@ -210,13 +211,10 @@ def test_dashboard_draws_status_bars_with_the_counts_written_on_them(client, pro
     assert ("done", "4") in counts
 
 
-def test_dashboard_shades_the_47_tile_map_by_share_of_bodies_done(client, programme):
-    html = client.get("/dashboard/").content.decode()
-    assert html.count('<rect class="tile shade') == 47 + 6  # 47 tiles, six legend keys
-    tile = r'<rect class="tile (shade-\w+)"[^>]*/>\s*<text[^>]*>東京</text>\s*<text[^>]*>(\S+)<'
-    tokyo = re.search(tile, html)
-    assert tokyo.groups() == ("shade-1", "25%")
-    assert "25.0%" in text(client.get("/dashboard/"))
+def test_dashboard_without_programme_reports_says_so_and_draws_no_map(client, programme):
+    page = text(client.get("/dashboard/?lang=en"))
+    assert "No step of the standardization programme has been reported yet." in page
+    assert "No snapshot has been taken yet." in page
 
 
 def test_the_programme_scope_is_stated_as_officially_counted_beside_the_generated_count(client):

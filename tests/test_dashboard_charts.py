@@ -20,7 +20,7 @@ def test_tile_map_places_47_prefectures_and_shades_them_by_rate():
     assert (tiles["13"].name, tiles["13"].shade, tiles["13"].rate_text) == (
         "東京",
         "shade-4",
-        "85%",
+        "85.0%",
     )
     assert tiles["01"].shade == "shade-0"
     assert (tiles["47"].shade, tiles["47"].rate_text) == ("shade-none", "—")

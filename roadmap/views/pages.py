@@ -1,4 +1,4 @@
-"""The reading pages: timeline, one milestone with its history, and the dashboard."""
+"""The reading pages: the timeline and one milestone with its history."""
 
 from collections import defaultdict
 
@@ -7,16 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import (
-    baselines,
-    chart,
-    dashboard_charts,
-    language,
-    standard_steps,
-    standardization,
-    tallies,
-)
-from roadmap import dashboard as dashboard_figures
+from roadmap import baselines, chart, language, standard_steps
 from roadmap.filter_form import offer_choices
 from roadmap.filters import (
     BadQuery,
@@ -24,16 +15,13 @@ from roadmap.filters import (
     filter_milestones,
     paginate,
     shorten,
-    within_initiative,
 )
 from roadmap.models import Indicator, Milestone, MilestoneEdition, Plan
-from roadmap.programme import rates as programme_rates
 from roadmap.timeline import Axis, group_rows
 from roadmap.views.indicators import indicator_rows
 from roadmap.views.reading import html_answer, milestones, reading_view
 
 PER_PAGE = 100
-OWNERS_PER_PAGE = 100
 HISTORY_HIDDEN_FIELDS = ("version",)
 INITIATIVE_ORDER = (
     "initiative__plan_id",
@@ -202,61 +190,3 @@ def readable_value(field, value, names):
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     return value
-
-
-@reading_view(html_answer)
-def dashboard(request):
-    """Show counts by area and owner, and the programme's progress by prefecture and system."""
-    filterset = filter_milestones(request, Milestone.objects.all())
-    chosen = filterset.form.cleaned_data
-    if any(value not in (None, "") for value in chosen.values()):
-        selected = filterset.qs.order_by()
-        figures = tallies.Figures(
-            areas=dashboard_figures.by_area(selected),
-            owners=dashboard_figures.by_owner(selected),
-            prefectures=dashboard_figures.progress_by_prefecture(selected),
-            systems=dashboard_figures.progress_by_system(selected),
-        )
-    else:
-        # The whole plan: the stored figures, counted again only after a change.
-        figures = tallies.current()
-    current = language.current()
-    rates = dashboard_charts.prefecture_rates(figures.prefectures)
-    indicators = Indicator.objects.all()
-    if chosen.get("owner"):
-        indicators = indicators.filter(owner=chosen["owner"])
-    if chosen.get("area"):
-        indicators = within_initiative(indicators, chosen["area"])
-    return render(
-        request,
-        "roadmap/dashboard.html",
-        {
-            "filterset": filterset,
-            "owner_options": offer_choices(filterset, current),
-            "areas": figures.areas,
-            "area_chart": dashboard_charts.status_bars(figures.areas, current),
-            "status_legend": dashboard_charts.status_legend(),
-            "tile_map": dashboard_charts.tile_map(rates, current),
-            "map_legend": dashboard_charts.legend_steps(),
-            "prefecture_bars": dashboard_charts.rate_bars(
-                [
-                    (row.organization.name(current), row.percent_done)
-                    for row in figures.prefectures
-                    if row.organization
-                ]
-            ),
-            "owners": paginate(request, figures.owners, OWNERS_PER_PAGE),
-            "prefectures": figures.prefectures,
-            "prefecture_total": dashboard_figures.totals(figures.prefectures),
-            "systems": figures.systems,
-            "indicators": indicator_rows(
-                indicators, as_of=timezone.localdate(), current_language=current
-            ),
-            "scope": {
-                "official": f"{standardization.OFFICIAL_SYSTEM_COUNT:,}",
-                "generated": f"{standardization.GENERATED_SYSTEM_COUNT:,}",
-            },
-            "designated": programme_rates.designations(),
-            "language": language.current(),
-        },
-    )
