@@ -769,7 +769,7 @@ EXPLANATIONS = {
     "unfiltered list, or partitioning the steps by programme, would keep it flat.",
     "admin: milestones": "the admin's milestone list reads its filters' choices and a page; "
     "what grows is read per request from the whole table.",
-    "timeline": "the first page is read off the (deadline, ref) index, but the fiscal-year "
+    "timeline": "the first page is read off the (day, ref) index, but the fiscal-year "
     "axis and the filter suggestions read from the whole table.",
 }
 

@@ -76,18 +76,9 @@ def year_labels(axis, language):
     ]
 
 
-def timeline_day(milestone):
-    """Return the day the milestone belongs to: its deadline, or a dated event's start."""
-    if milestone.deadline is not None:
-        return milestone.deadline
-    if milestone.kind == milestone.Kind.EVENT:
-        return milestone.window_start or milestone.window_end
-    return None
-
-
 def when_words(milestone, language):
     """Return the deadline as a reader says it: 2025年度末, 2024-04-30, or no deadline."""
-    day = timeline_day(milestone)
+    day = milestone.timeline_day
     if day is None:
         return gettext("no deadline")
     fy = periods.fiscal_year(day)
@@ -153,7 +144,7 @@ def group_key(group):
     """Return the function that gives a milestone's group: fiscal year, or initiative."""
     if group == "initiative":
         return lambda milestone: milestone.initiative
-    return lambda milestone: fiscal_year_of(timeline_day(milestone))
+    return lambda milestone: fiscal_year_of(milestone.timeline_day)
 
 
 def fiscal_year_of(day):
@@ -169,25 +160,14 @@ def group_label(group, key, language):
     return periods.fiscal_year_label(key, language)
 
 
-def order_rows(milestones, group):
-    """Return the page's milestones in chart order: dated events among the dated rows.
-
-    The page comes ordered by deadline (or by initiative, then deadline); an event has no
-    deadline but a date, so it moves to that date within the page.
-    """
-    by_day = sorted(milestones, key=lambda m: (timeline_day(m) or date.max, m.ref))
-    if group == "initiative":
-        first_seen = {}
-        for milestone in milestones:
-            first_seen.setdefault(milestone.initiative_id, len(first_seen))
-        return sorted(by_day, key=lambda m: first_seen[m.initiative_id])
-    return by_day
-
-
 def chart_groups(milestones, axis, group, language):
-    """Group the page's milestones into chart rows under headings, each row drawn."""
+    """Group the page's milestones into chart rows under headings, each row drawn.
+
+    The page comes in chart order: by day (deadline or a dated event's date), or by initiative
+    and then day (``roadmap.views.reading.milestones`` and the timeline's initiative order).
+    """
     groups, grid = [], grid_lines(axis)
-    for key, members in groupby(order_rows(milestones, group), key=group_key(group)):
+    for key, members in groupby(milestones, key=group_key(group)):
         rows = [chart_row(m, axis, language, grid) for m in members]
         groups.append(ChartGroup(key, group_label(group, key, language), rows))
     return groups

@@ -181,14 +181,15 @@ class YearGroup:
 
 
 def quarter_key(milestone):
-    """Return (fiscal year, quarter) of the deadline, or (None, None) without one."""
-    if milestone.deadline is None:
+    """Return (fiscal year, quarter) of the milestone's day (deadline or event date), or Nones."""
+    day = milestone.timeline_day
+    if day is None:
         return (None, None)
-    return (periods.fiscal_year(milestone.deadline), periods.fiscal_quarter(milestone.deadline))
+    return (periods.fiscal_year(day), periods.fiscal_quarter(day))
 
 
 def group_rows(milestones, axis):
-    """Group milestones, already ordered by deadline, into fiscal years and quarters."""
+    """Group milestones, already ordered by day, into fiscal years and quarters."""
     years = []
     for (fy, quarter), members in groupby(milestones, key=quarter_key):
         if not years or years[-1].fiscal_year != fy:

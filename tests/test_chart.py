@@ -5,6 +5,7 @@ from django.utils import translation
 
 from roadmap import chart
 from roadmap.models import Milestone
+from roadmap.views.pages import INITIATIVE_ORDER
 from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory
 
 TODAY = date(2026, 6, 1)
@@ -53,7 +54,7 @@ def test_a_dated_event_belongs_to_its_date_not_to_no_deadline():
         window_end=date(2024, 4, 30),
         precision=Milestone.Precision.MONTH,
     )
-    assert chart.timeline_day(event) == date(2024, 4, 1)
+    assert event.timeline_day == date(2024, 4, 1)
     assert chart.group_key("fy")(event) == 2024
 
 
@@ -83,13 +84,15 @@ def test_band_name_in_english_gives_the_status_when_not_overdue():
 @pytest.mark.django_db
 def test_rows_grouped_by_initiative_keep_the_pages_initiative_order():
     first, second = InitiativeFactory(number="1"), InitiativeFactory(number="2")
-    rows = [
+    made = [
         MilestoneFactory(initiative=first, deadline=date(2027, 3, 31)),
         MilestoneFactory(initiative=first, deadline=date(2025, 3, 31)),
         MilestoneFactory(initiative=second, deadline=date(2024, 6, 30)),
     ]
+    # The timeline's order when grouped by initiative: initiative, then day.
+    rows = list(Milestone.objects.order_by(*INITIATIVE_ORDER))
     axis = chart.chart_axis(rows, TODAY, "fy")
     groups = chart.chart_groups(rows, axis, "initiative", "ja")
     assert [group.key for group in groups] == [first, second]
-    assert [row.milestone for row in groups[0].rows] == [rows[1], rows[0]]
+    assert [row.milestone for row in groups[0].rows] == [made[1], made[0]]
     assert groups[0].label == f"1 {first.title_ja}"

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from roadmap.models import DeadlineRevision, Milestone, StatusComment, Step
+from roadmap.views.pages import PER_PAGE
 from tests.factories import (
     InitiativeFactory,
     MilestoneFactory,
@@ -597,6 +598,39 @@ def test_dated_event_is_placed_at_its_date_not_under_no_deadline(client):
     page = text(client.get("/"))
     assert "期限の定めなし" not in page
     assert page.index("2024年度（令和6年度）") < page.index("SOBO-WEBの運用開始")
+
+
+def test_dated_events_sort_by_their_date_across_pages_and_the_pages_stay_stable(client):
+    for n in range(PER_PAGE):
+        MilestoneFactory(ref=f"a-{n:03d}", deadline=date(2025, 3, 31))
+    MilestoneFactory(ref="z-open", deadline=None, window_end=None, precision="open")
+    event = MilestoneFactory(
+        ref="z-sobo-web",
+        title_ja="SOBO-WEBの運用開始",
+        kind=Milestone.Kind.EVENT,
+        phrase="2024年4月",
+        window_start=date(2024, 4, 1),
+        window_end=date(2024, 4, 30),
+        deadline=None,
+        precision=Milestone.Precision.MONTH,
+    )
+    first = client.get("/").content.decode()
+    # The event of April 2024 comes before every deadline of March 2025: the first row of page
+    # 1, though it has no deadline and its reference sorts last.
+    first_row = first[first.index('<li class="chart-row') :]
+    assert "SOBO-WEBの運用開始" in first_row[: first_row.index("</li>")]
+    refs = [item["ref"] for item in client.get("/api/milestones/?page_size=100").json()["results"]]
+    assert refs[0] == event.ref
+    # Every milestone on exactly one page, the same one each time it is asked for.
+    links = r'href="/milestones/(\d+)/"'
+    pages = [
+        re.findall(links, client.get(f"/?view=table&page={n}").content.decode())
+        for n in (1, 2, 1, 2)
+    ]
+    assert pages[0] == pages[2] and pages[1] == pages[3]
+    shown = [int(pk) for pk in dict.fromkeys(pages[0] + pages[1])]
+    assert sorted(shown) == sorted(Milestone.objects.values_list("pk", flat=True))
+    assert str(event.pk) in pages[0] and str(event.pk) not in pages[1]
 
 
 def test_table_view_is_one_click_away_and_keeps_the_filters(client):

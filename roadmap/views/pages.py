@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import F, ForeignKey, Prefetch
+from django.db.models import ForeignKey, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -23,12 +23,7 @@ from roadmap.views.reading import html_answer, milestones, reading_view
 
 PER_PAGE = 100
 HISTORY_HIDDEN_FIELDS = ("version",)
-INITIATIVE_ORDER = (
-    "initiative__plan_id",
-    "initiative__number",
-    F("deadline").asc(nulls_last=True),
-    "ref",
-)
+INITIATIVE_ORDER = ("initiative__plan_id", "initiative__number", *Milestone.TIMELINE_ORDER)
 
 
 # The timeline's own choices, besides the filters: how to group, how far to zoom, which view.

@@ -2,7 +2,6 @@
 
 from functools import wraps
 
-from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -17,10 +16,14 @@ from roadmap.validators import escape_control_characters
 
 
 def milestones():
-    """Return all milestones with what a list row shows, nearest deadline first, open last."""
-    # The order of the (deadline, ref) index: a page is read off it, not sorted from every row.
+    """Return all milestones with what a list row shows, nearest day first, undated last.
+
+    The day is the deadline, or a dated event's date (``Milestone.TIMELINE_ORDER``), so an
+    event sorts among the deadlines across every page, not only within one.
+    """
+    # The order of an index: a page is read off it, not sorted from every row.
     return Milestone.objects.select_related("owner", "initiative").order_by(
-        F("deadline").asc(nulls_last=True), "ref"
+        *Milestone.TIMELINE_ORDER
     )
 
 
