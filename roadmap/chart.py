@@ -7,14 +7,18 @@ carries the words a sighted reader takes from it, for those who cannot see it.
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from itertools import groupby
 
+from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from roadmap import periods
 from roadmap.baselines import slip_days, slip_words
+from roadmap.models import Milestone
 from roadmap.templatetags.roadmap_tags import RAG_ICONS, STATUS_ICONS
 from roadmap.timeline import Axis
 
@@ -76,11 +80,25 @@ def year_labels(axis, language):
     ]
 
 
+@cache
+def words(language):
+    """Return the words every row repeats, translated once per language, not once per row."""
+    with translation.override(language):
+        return {
+            "status": {value: str(label) for value, label in Milestone.Status.choices},
+            "rag": {value: str(label) for value, label in Milestone.Rag.choices},
+            "overdue": gettext("Overdue"),
+            "no deadline": gettext("no deadline"),
+            "overdue since": gettext("Overdue since %(since)s"),
+            "slip": gettext("Slip: %(slip)s (baseline %(baseline)s)"),
+        }
+
+
 def when_words(milestone, language):
     """Return the deadline as a reader says it: 2025年度末, 2024-04-30, or no deadline."""
     day = milestone.timeline_day
     if day is None:
-        return gettext("no deadline")
+        return words(language)["no deadline"]
     fy = periods.fiscal_year(day)
     year_end = milestone.deadline and day == periods.fiscal_year_bounds(fy)[1]
     if year_end and milestone.precision == milestone.Precision.FISCAL_YEAR:
@@ -90,17 +108,17 @@ def when_words(milestone, language):
     return day.isoformat()
 
 
-def state_words(milestone):
+def state_words(milestone, language):
     """Return what the band says about the milestone's state: overdue, or its status."""
-    if milestone.is_overdue:
-        return gettext("Overdue")
-    return milestone.get_status_display()
+    said = words(language)
+    return said["overdue"] if milestone.is_overdue else said["status"][milestone.status]
 
 
 def band_name(milestone, language):
     """Return the band link's accessible name: title — owner · when · state."""
     title, owner = milestone.title(language), milestone.owner.name(language)
-    return f"{title} — {owner} · {when_words(milestone, language)} · {state_words(milestone)}"
+    when, state = when_words(milestone, language), state_words(milestone, language)
+    return f"{title} — {owner} · {when} · {state}"
 
 
 @dataclass
@@ -113,6 +131,7 @@ class ChartRow:
     label: str = ""
     # The baseline window or original deadline (roadmap.baselines), drawn above the band.
     ghost: object = None
+    url: str = ""
 
     @property
     def state(self):
@@ -125,6 +144,10 @@ class ChartRow:
     def label_end(self):
         """Return whether the overdue label goes before the band (no room after it)."""
         return self.band is not None and self.band.right > self.axis_width - 90
+
+    @property
+    def html(self):
+        return row_html(self)
 
     @property
     def label_x(self):
@@ -166,20 +189,43 @@ def chart_groups(milestones, axis, group, language):
     The page comes in chart order: by day (deadline or a dated event's date), or by initiative
     and then day (``roadmap.views.reading.milestones`` and the timeline's initiative order).
     """
-    groups, grid = [], grid_lines(axis)
+    groups, grid, url = [], grid_lines(axis), milestone_url()
     for key, members in groupby(milestones, key=group_key(group)):
-        rows = [chart_row(m, axis, language, grid) for m in members]
+        rows = [chart_row(m, axis, language, grid, url) for m in members]
         groups.append(ChartGroup(key, group_label(group, key, language), rows))
     return groups
 
 
-def chart_row(milestone, axis, language, grid=None):
+def milestone_url():
+    """Return the function giving a milestone page's address, the route reversed only once."""
+    marker = "2147483647"
+    head, tail = reverse("roadmap:milestone", args=[int(marker)]).split(marker)
+    return lambda milestone: f"{head}{milestone.pk}{tail}"
+
+
+def chart_row(milestone, axis, language, grid=None, url=None):
     """Return one milestone's row: its band, the band's accessible name and its drawing."""
     row = ChartRow(milestone, axis.band(milestone), band_name(milestone, language), axis.width)
     row.ghost = axis.ghost(milestone)
-    row.svg = row_svg(row, grid_lines(axis) if grid is None else grid)
-    row.label = row_label(milestone, language)
+    row.url = url(milestone) if url else milestone.get_absolute_url()
+    row.svg = row_svg(row, grid_lines(axis) if grid is None else grid, language)
+    row.label = row_label(milestone, language, row.url)
     return row
+
+
+# One row of the chart as the timeline lists it: the label, then the band as a link.
+ROW_HTML = (
+    '<li class="chart-row chart-row-{state}"><div class="chart-label">{label}</div>'
+    '<a class="chart-band" href="{url}" aria-label="{name}">{svg}</a></li>'
+)
+
+
+def row_html(row):
+    """Return the list item of one chart row (formatted here: a page lists a hundred)."""
+    url, name = escape(row.url), escape(row.name)
+    return mark_safe(  # noqa: S308 - the label and drawing are built escaped, the rest here
+        ROW_HTML.format(state=row.state, label=row.label, url=url, name=name, svg=row.svg)
+    )
 
 
 # Drawing. A page draws a hundred rows; formatting each row's SVG here costs a fraction of
@@ -213,12 +259,12 @@ def ghost_shapes(ghost):
     return shapes
 
 
-def band_shapes(row):
+def band_shapes(row, language):
     """Return the SVG shapes of one row's band, or the words "no deadline" without one."""
     band = row.band
     if band is None:
-        words = escape(gettext("no deadline"))
-        return f'<text class="band-text" x="{row.label_x}" y="23">{words}</text>'
+        none = escape(words(language)["no deadline"])
+        return f'<text class="band-text" x="{row.label_x}" y="23">{none}</text>'
     shapes = [
         f'<rect class="{band.css_class} band-{row.state}" x="{band.x}" y="9"'
         f' width="{band.width}" height="18" rx="4"/>'
@@ -235,47 +281,48 @@ def band_shapes(row):
         anchor = ' text-anchor="end"' if row.label_end else ""
         shapes.append(
             f'<text class="band-text overdue-text" x="{row.label_x}" y="23"{anchor}>'
-            f"{escape(gettext('Overdue'))}</text>"
+            f"{escape(words(language)['overdue'])}</text>"
         )
     return "".join(shapes)
 
 
-def row_svg(row, grid):
+def row_svg(row, grid, language):
     """Return the SVG of one row: the shared grid, then the band."""
     return mark_safe(  # noqa: S308 - numbers and escaped words only
         ROW_SVG.format(
             w=row.axis_width,
             h=ROW_HEIGHT,
             grid=grid,
-            shapes=ghost_shapes(row.ghost) + band_shapes(row),
+            shapes=ghost_shapes(row.ghost) + band_shapes(row, language),
         )
     )
 
 
-def row_label(milestone, language):
+def row_label(milestone, language, url):
     """Return the row's label: the title as a link, then owner, phrase, status, overdue, RAG."""
-    url, title = escape(milestone.get_absolute_url()), escape(milestone.title(language))
-    meta = [escape(milestone.owner.name(language)), when_written(milestone)]
+    said = words(language)
+    url, title = escape(url), escape(milestone.title(language))
+    meta = [escape(milestone.owner.name(language)), when_written(milestone, language)]
     meta.append(
         f'<span class="status status-{milestone.status}"><span class="icon" aria-hidden="true">'
         f"{STATUS_ICONS.get(milestone.status, '')}</span> "
-        f"{escape(milestone.get_status_display())}</span>"
+        f"{escape(said['status'][milestone.status])}</span>"
     )
     if milestone.is_overdue:
-        since = gettext("Overdue since %(since)s") % {"since": milestone.overdue_since}
+        since = said["overdue since"] % {"since": milestone.overdue_since}
         meta.append(
             '<strong class="overdue"><span class="icon" aria-hidden="true">⚠</span> '
             f"{escape(since)}</strong>"
         )
     slip = slip_days(milestone)
     if slip:
-        words = gettext("Slip: %(slip)s (baseline %(baseline)s)") % {
+        slipped = said["slip"] % {
             "slip": slip_words(slip),
             "baseline": milestone.baseline_on.isoformat(),
         }
-        meta.append(f'<span class="slip">{escape(words)}</span>')
+        meta.append(f'<span class="slip">{escape(slipped)}</span>')
     if milestone.rag:
-        rag = escape(milestone.get_rag_display())
+        rag = escape(said["rag"][milestone.rag])
         meta.append(
             f'<span class="rag rag-{milestone.rag}"><span class="icon" aria-hidden="true">'
             f"{RAG_ICONS.get(milestone.rag, '')}</span> {rag}</span>"
@@ -285,10 +332,10 @@ def row_label(milestone, language):
     )
 
 
-def when_written(milestone):
+def when_written(milestone, language):
     """Return the phrase as written with the resolved deadline, or "no deadline"."""
     if not milestone.phrase:
-        return escape(gettext("no deadline"))
+        return escape(words(language)["no deadline"])
     text = f'<span lang="ja">{escape(milestone.phrase)}</span>'
     if milestone.deadline:
         day = milestone.deadline.isoformat()
