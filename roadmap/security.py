@@ -49,18 +49,19 @@ class Refused(PermissionDenied):
     """A refusal already written to the security log."""
 
 
-def refuse(user, action: str, *, request=None, **subjects) -> Refused:
+def refuse(user, action: str, *, request=None, message=None, **subjects) -> Refused:
     """Log a refused attempt once, naming who, what and on which rows; return the 403 to raise.
 
     ``subjects`` name the rows, such as ``milestone_ids=[4, 7]`` or ``notification=12``;
-    they are logged as ``milestone ids=4, 7`` and ``notification=12``.
+    they are logged as ``milestone ids=4, 7`` and ``notification=12``. ``message`` is the
+    sentence the refused user reads.
     """
     details = " ".join(_subject(name, value) for name, value in subjects.items())
     log.warning("refused: user=%s action=%s %s", _name(user), action, details)
     if request is not None:
         # The 403 that follows is logged here, not once more by RefusedAccessLogMiddleware.
         request.refusal_logged = True
-    return Refused()
+    return Refused(message) if message else Refused()
 
 
 def log_forbidden(request) -> None:

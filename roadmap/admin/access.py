@@ -83,11 +83,8 @@ class OwnedAccess:
         return request.user.is_superuser
 
 
-class ReadOnlyRecords(MemberAccess):
-    """Records written by services only: members read the rows the model lets them see."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+class NoWrites:
+    """Records written by their services only: nobody adds, changes or deletes them here."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -97,3 +94,10 @@ class ReadOnlyRecords(MemberAccess):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyRecords(NoWrites, MemberAccess):
+    """Records written by services only: members read the rows the model lets them see."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from roadmap import security
 from roadmap.importing import ImportRejected, RowError, required
 from roadmap.models import DeadlineRevision, Milestone
 from roadmap.programme.models import Designation
@@ -41,7 +42,12 @@ def designate(
     from roadmap.services.milestones import revise_deadline
 
     if user is not None and not Milestone.objects.editable_by(user).filter(pk=milestone.pk):
-        raise PermissionDenied(_("You may designate the systems of your own organization only."))
+        raise security.refuse(
+            user,
+            "designate",
+            milestone_ids=[milestone.pk],
+            message=_("You may designate the systems of your own organization only."),
+        )
     if reason not in Designation.Reason.values:
         raise ValidationError({"reason": _("The reason must be 1, 2, 3 or 4.")})
     if not basis.strip():

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from roadmap import security
 from roadmap.models import Milestone, Step, StepState
 from roadmap.programme.models import StepChange, SystemProgress
 from roadmap.services.milestones import check_version
@@ -117,14 +118,21 @@ def lock_reported(cursor) -> None:
 
 
 def refuse_unless_editable(cursor, user) -> None:
-    """Raise PermissionDenied unless ``user`` may change every reported milestone."""
+    """Refuse (logged, 403) unless ``user`` may change every reported milestone."""
     reported = Milestone.objects.filter(
         pk__in=RawSQL(f"SELECT DISTINCT milestone_id FROM {REPORT_TABLE}", [])  # noqa: S608, S611
     )
     # Only the reported rows are looked up among the editable ones, not every milestone.
     editable = reported.editable_by(user).values("pk")
-    if reported.exclude(pk__in=editable).exists():
-        raise PermissionDenied(_("You may report the steps of your own organization only."))
+    refused = reported.exclude(pk__in=editable).order_by("pk").values_list("pk", flat=True)
+    refused = list(refused[:20])
+    if refused:
+        raise security.refuse(
+            user,
+            "report steps",
+            milestone_ids=refused,
+            message=_("You may report the steps of your own organization only."),
+        )
 
 
 def log_changes(cursor, user, day: date, now) -> int:

@@ -33,18 +33,7 @@ LOCAL_KINDS = (Organization.Kind.PREFECTURE, Organization.Kind.MUNICIPALITY)
 
 def programme_query(request, allowed):
     """Return (snapshot or None, prefecture code or None) from the query, or raise BadQuery."""
-    check_query_string(request, allowed=allowed)
-    unknown = sorted(set(request.GET) - allowed)
-    if unknown:
-        raise BadQuery(
-            [
-                gettext("Unknown parameter %(names)s: this address reads %(known)s.")
-                % {
-                    "names": ", ".join(shorten(n) for n in unknown),
-                    "known": ", ".join(sorted(allowed)),
-                }
-            ]
-        )
+    check_query_string(request, allowed=allowed, filters=())
     return snapshot_of(request.GET.get("as_of", "")), prefecture_of(
         request.GET.get("prefecture", "")
     )

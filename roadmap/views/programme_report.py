@@ -1,7 +1,7 @@
 """The owners' report: one body's systems × 40 steps in one form, saved at once."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -11,6 +11,7 @@ from roadmap import language
 from roadmap.filters import BadQuery, PageNotFound
 from roadmap.models import Milestone, Step, StepState
 from roadmap.programme.steps import report_body
+from roadmap.security import refuse
 from roadmap.standard_steps import JAPANESE_LABELS, STEP_COUNT, STEPS, SYMBOLS
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
 from roadmap.views.programme import programme_body
@@ -31,8 +32,13 @@ def report(request, code):
         .order_by("business_system")
     )
     if not milestones:
-        raise PermissionDenied(
-            gettext("Only the owners of %(body)s may report its steps.") % {"body": body.name_ja}
+        raise refuse(
+            request.user,
+            "report steps",
+            request=request,
+            body=code,
+            message=gettext("Only the owners of %(body)s may report its steps.")
+            % {"body": body.name_ja},
         )
     problems, states, seen = [], None, None
     if request.method == "POST":
