@@ -46,6 +46,19 @@ class ImportResult:
     dry_run: bool = False
 
 
+COMMITMENT_COLUMNS = ("ref", "title_ja", "title_en", "phrase", "kind", "source_text")
+
+
+def commitment_of(row) -> dict:
+    """Return the fields of the commitment a checked row describes, as the creating services
+    take them: its initiative and owner (looked up in checking) and its texts."""
+    return {
+        "initiative": row.initiative,
+        "owner": row.owner,
+        **{name: row.values[name] for name in COMMITMENT_COLUMNS},
+    }
+
+
 def check_header(
     header: Sequence[str],
     place: Callable[[str], Place],

@@ -9,7 +9,7 @@ each through the services, so that every change is recorded with the user.
 
 from django.db import transaction
 
-from roadmap.importing import ImportRejected, ImportResult
+from roadmap.importing import ImportRejected, ImportResult, commitment_of
 from roadmap.milestone_checks import CheckedRow, check_milestones, row_changes
 from roadmap.models import Milestone, Plan, RecurringCommitment
 from roadmap.services.milestones import (
@@ -66,17 +66,9 @@ def _outcome(row: CheckedRow) -> tuple[str, dict]:
 
 
 def _create(row: CheckedRow, user, owned) -> Milestone:
-    values = row.values
     return create_milestone(
-        initiative=row.initiative,
-        owner=row.owner,
-        ref=values["ref"],
-        title_ja=values["title_ja"],
-        title_en=values["title_en"],
-        phrase=values["phrase"],
-        kind=values["kind"],
-        source_text=values["source_text"],
-        status=values["status"] or Milestone.Status.PLANNED,
+        **commitment_of(row),
+        status=row.values["status"] or Milestone.Status.PLANNED,
         anchor=row.anchor,
         user=user,
         owned=owned,
@@ -84,17 +76,7 @@ def _create(row: CheckedRow, user, owned) -> Milestone:
 
 
 def _create_series(row: CheckedRow) -> RecurringCommitment:
-    values = row.values
-    return create_series(
-        initiative=row.initiative,
-        owner=row.owner,
-        ref=values["ref"],
-        title_ja=values["title_ja"],
-        title_en=values["title_en"],
-        phrase=values["phrase"],
-        kind=values["kind"],
-        source_text=values["source_text"],
-    )
+    return create_series(**commitment_of(row))
 
 
 def _update(row: CheckedRow, changes: dict[str, str], user) -> None:

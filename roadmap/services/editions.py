@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from roadmap.editions import Change, ChangeClass, classify, counts
-from roadmap.importing import ImportRefused
+from roadmap.importing import ImportRefused, commitment_of
 from roadmap.models import DeadlineRevision, DietSession, Milestone, MilestoneEdition, Plan
 from roadmap.services.edition_rows import PREVIOUS_REF, Context, checked_rows
 from roadmap.services.milestones import (
@@ -168,14 +168,7 @@ def add(row, plan: Plan, user) -> Milestone:
     """Create the milestone of a row the previous edition did not carry."""
     values = row.values
     milestone = create_milestone(
-        initiative=row.initiative,
-        owner=row.owner,
-        ref=values["ref"],
-        title_ja=values["title_ja"],
-        title_en=values["title_en"],
-        phrase=values["phrase"],
-        kind=values["kind"],
-        source_text=values["source_text"],
+        **commitment_of(row),
         reference_date=plan.decided_on,
         status=values["status"] or Milestone.Status.PLANNED,
         user=user,
