@@ -233,6 +233,16 @@ class TrendLine:
         return [(round(self.bottom - span * pct / 100, 1), f"{pct}%") for pct in (0, 50, 100)]
 
 
+def national_trend(snapshots) -> dict:
+    """Return the national completion rate at each snapshot, oldest first, as the rows of its
+    table (``trend``: (as of, percent)) and the line drawn beside it (``trend_line``)."""
+    from roadmap.programme.rates import percent
+
+    trend = [(s.as_of, percent(s.complete, s.systems)) for s in snapshots]
+    line = trend_line([(day.strftime("%Y-%m"), float(rate)) for day, rate in trend])
+    return {"trend": trend, "trend_line": line if trend else None}
+
+
 def trend_line(points, width=560, height=220):
     """Return a line of (label, percent) points, oldest first, on a 0–100 scale."""
     top, bottom, left, right = 16, height - 34, 48, width - 24

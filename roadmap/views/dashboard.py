@@ -85,7 +85,6 @@ def programme_context(snapshot, current):
     """Return the programme's rates by prefecture as a map, bars and a table, and the trend."""
     by_prefecture = programme_rates.rates_by_prefecture(snapshot, language=current)
     snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
-    trend = [(s.as_of, programme_rates.percent(s.complete, s.systems)) for s in snapshots]
     return {
         "snapshot": snapshot,
         "snapshots": snapshots,
@@ -99,10 +98,5 @@ def programme_context(snapshot, current):
         "prefecture_bars": dashboard_charts.rate_bars(
             [(row.label, float(row.completion)) for row in by_prefecture]
         ),
-        "trend": trend,
-        "trend_line": dashboard_charts.trend_line(
-            [(day.strftime("%Y-%m"), float(rate)) for day, rate in trend]
-        )
-        if trend
-        else None,
+        **dashboard_charts.national_trend(snapshots),
     }

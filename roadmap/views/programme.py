@@ -12,14 +12,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roadmap import language
+from roadmap import dashboard_charts, language
 from roadmap.exports import table_workbook, workbook_response
 from roadmap.filters import BadQuery, PageNotFound, check_query_string, paginate, shorten
 from roadmap.models import Organization
 from roadmap.programme import rates
 from roadmap.programme.models import ProgressSnapshot
 from roadmap.programme.snapshots import snapshot_for
-from roadmap.programme.trend import trend_chart
 from roadmap.views.reading import html_answer, json_answer, reading_view, text_answer
 
 BODIES_PER_PAGE = 100
@@ -124,7 +123,7 @@ def overview(request):
             "page": page,
             "prefecture": prefecture,
             "snapshots": snapshots,
-            "trend": trend_chart(snapshots),
+            **dashboard_charts.national_trend(snapshots),
             "caveat": rates.CAVEAT,
             "today": timezone.localdate(),
             "language": current,
