@@ -4,9 +4,17 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from roadmap.models import Measurement, Membership
-from tests.factories import IndicatorFactory, MeasurementFactory, MembershipFactory
+from roadmap import periods
+from roadmap.models import Measurement, Membership, Milestone, RecurringCommitment
+from tests.factories import (
+    IndicatorFactory,
+    InitiativeFactory,
+    MeasurementFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +96,30 @@ def test_the_indicator_admin_resolves_the_target_phrase(admin_client):
     data["target_phrase"] = "いつか"
     response = admin_client.post(url, data)
     assert "target_phrase" in response.context["adminform"].form.errors
+
+
+def test_a_series_added_in_the_admin_has_its_occurrences_at_once(admin_client):
+    """Adding a recurring commitment creates its years up to next year, not at the next job."""
+    initiative = InitiativeFactory()
+    owner = OrganizationFactory()
+    response = admin_client.post(
+        reverse("admin:roadmap_recurringcommitment_add"),
+        {
+            "ref": "priority-areas",
+            "initiative": initiative.pk,
+            "owner": owner.pk,
+            "title_ja": "重点分野の決定",
+            "title_en": "Priority areas chosen",
+            "phrase": "毎年度6月",
+            "kind": Milestone.Kind.DEADLINE,
+            "source_text": "毎年、重点分野を定めて",
+            "first_year": 2024,
+            "last_year": "",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    series = RecurringCommitment.objects.get(ref="priority-areas")
+    years = sorted(series.occurrences.values_list("occurrence_year", flat=True))
+    this_year = periods.occurrence_year("毎年度6月", timezone.localdate())
+    assert years == list(range(2024, this_year + 2))
+    assert Milestone.objects.get(ref=f"priority-areas-{this_year}").owner == owner

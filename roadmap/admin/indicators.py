@@ -8,6 +8,7 @@ commitments and event dates are plan data: members read them, superusers change 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from roadmap.admin.access import MemberAccess, OwnedAccess
 from roadmap.admin.forms import COMMITMENT_FIELDS
@@ -15,7 +16,7 @@ from roadmap.models import EventDate, Indicator, Measurement, RecurringCommitmen
 from roadmap.security import refuse
 from roadmap.services.indicators import record_measurement, save_indicator
 from roadmap.services.milestones import resolve_window
-from roadmap.services.recurring import check_recurrence
+from roadmap.services.recurring import check_recurrence, create_missing
 
 
 @admin.register(EventDate)
@@ -43,6 +44,10 @@ class RecurringCommitmentAdmin(MemberAccess, admin.ModelAdmin):
     list_display = ["ref", "title_ja", "phrase", "owner", "first_year", "last_year"]
     list_select_related = ["owner"]
     raw_id_fields = ["initiative", "owner"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        create_missing(obj, as_of=timezone.localdate())
 
 
 class IndicatorForm(forms.ModelForm):

@@ -46,7 +46,7 @@ def create_series(
     )
     series.full_clean()
     series.save()
-    _create_missing(series, as_of=as_of or timezone.localdate())
+    create_missing(series, as_of=as_of or timezone.localdate())
     return series
 
 
@@ -65,12 +65,13 @@ def create_occurrences(*, as_of: date) -> dict:
     for series in RecurringCommitment.objects.select_related(
         "initiative__plan", "owner"
     ).select_for_update(of=("self",)):
-        created += len(_create_missing(series, as_of=as_of))
+        created += len(create_missing(series, as_of=as_of))
     return {"created": created}
 
 
-def _create_missing(series: RecurringCommitment, *, as_of: date) -> list[Milestone]:
-    """Create the occurrences of ``series`` that do not exist yet."""
+def create_missing(series: RecurringCommitment, *, as_of: date) -> list[Milestone]:
+    """Create the occurrences of ``series`` due by ``as_of`` plus the years ahead that do not
+    exist yet (a series added or extended in the admin gets them at once, not overnight)."""
     last = periods.occurrence_year(series.phrase, as_of) + YEARS_AHEAD
     if series.last_year is not None:
         last = min(last, series.last_year)
