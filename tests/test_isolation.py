@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from roadmap.models import JobFailure, Milestone, Notification, UserPreference
-from roadmap.services import digests
+from roadmap.services import digest_mail
 from roadmap.services.scheduler import flag_overdue
 from tests.factories import (
     MembershipFactory,
@@ -120,14 +120,14 @@ def test_a_notice_whose_entry_cannot_be_made_fails_alone_and_the_digest_goes_out
     owner = owners[2]
     organization = owner.organizations.get()
     cursed = MilestoneFactory(owner=organization, deadline=DEADLINE, title_ja="壊れた行")
-    real_item = digests._item
+    real_item = digest_mail.item
 
     def item(notice, as_of, language):
         if notice.milestone_id == cursed.pk:
             raise KeyError("template variable")
         return real_item(notice, as_of, language)
 
-    monkeypatch.setattr(digests, "_item", item)
+    monkeypatch.setattr(digest_mail, "item", item)
     status, _out, _err = morning_job()
     assert status == 1
     assert len(smtp.accepted) == 3

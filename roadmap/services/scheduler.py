@@ -7,7 +7,6 @@ flags are written by conditional UPDATEs and notices by inserts that the unique 
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from roadmap.models import Membership, Milestone, Notification, Organization, UserPreference
 from roadmap.services.isolation import Failures
+from roadmap.services.recipients import Recipient
 from roadmap.validators import REPEAT_DAYS_RANGE, validate_lead_days
 
 logger = logging.getLogger("roadmap.jobs")
@@ -244,19 +244,7 @@ def _recipients_sql(dialect, excluded=()) -> tuple[str, list]:
     return f"{owners} UNION ALL {contacts}", params
 
 
-@dataclass(frozen=True)
-class Addressee:
-    """An address an organization's notices go to, and the state a new notice starts in.
-
-    (How a digest is then mailed to it is ``services.digests.Recipient``.)
-    """
-
-    address: str
-    user_id: int | None
-    state: str
-
-
-def _recipients_by_organization(organization_ids) -> dict[int, list[Addressee]]:
+def _recipients_by_organization(organization_ids) -> dict[int, list[Recipient]]:
     """Return each organization's owners with an address, then its contact address.
 
     The same recipients, with the same choices, as the queueing statements join.
@@ -275,6 +263,6 @@ def _recipients_by_organization(organization_ids) -> dict[int, list[Addressee]]:
         for organization_id, address, user_id, state in cursor.fetchall():
             if organization_id in wanted:
                 recipients_by_organization.setdefault(organization_id, []).append(
-                    Addressee(address, user_id, state)
+                    Recipient(address, user_id=user_id, state=state)
                 )
     return recipients_by_organization

@@ -13,7 +13,7 @@ from roadmap.filters import BadQuery, InitiativeFilter, check_query_string, filt
 from roadmap.indicator_chart import chart
 from roadmap.indicators import Grade, Point
 from roadmap.models import Indicator, Organization
-from roadmap.services.digests import number
+from roadmap.services.digest_mail import number
 from roadmap.services.indicators import graded
 from roadmap.views.feeds import Echo, iso, neutralised
 from roadmap.views.reading import json_answer, reading_view, text_answer

@@ -4,7 +4,6 @@ import csv
 import io
 from itertools import groupby
 
-from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,12 +11,7 @@ from django.utils.translation import gettext
 
 from roadmap import language
 from roadmap.editions import ChangeClass, changes_between, counts
-from roadmap.exports import (
-    PK_PLACEHOLDER,
-    milestone_url_template,
-    table_workbook,
-    workbook_response,
-)
+from roadmap.exports import table_workbook, url_of, workbook_response
 from roadmap.filters import BadQuery, PageNotFound, check_query_string, shorten
 from roadmap.models import Initiative, Plan
 from roadmap.views.feeds import neutralised
@@ -173,7 +167,7 @@ def grouped(changes):
 
 def milestone_url(milestone_id):
     """Return the milestone's page at the site's public address."""
-    return milestone_url_template(settings.SITE_URL).replace(PK_PLACEHOLDER, str(milestone_id))
+    return url_of(milestone_id)
 
 
 def csv_values(change):
