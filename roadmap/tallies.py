@@ -1,8 +1,9 @@
 """The unfiltered dashboard's figures, stored and read back instead of counted per request.
 
-Database triggers (migration 0011) count every statement that writes milestones, deadline
-revisions, organizations or initiatives in ``DashboardState.changes``, whoever writes them:
-services, the admin, imports, the scheduler, a hand-written UPDATE. The figures are stored as
+Database triggers (migrations 0011 and 0020) count every statement that writes milestones,
+deadline revisions, organizations, initiatives or milestone editions in
+``DashboardState.changes``, whoever writes them: services, the admin, imports, the scheduler, a
+hand-written UPDATE. The figures are stored as
 ``DashboardTally`` rows together with the count they were made at; a request finds them current
 when no write has happened since and reads them — a few rows, however many milestones there are
 — and otherwise counts afresh from the milestones and stores the result. ``recount`` does the
@@ -20,7 +21,7 @@ from django.utils import timezone
 from roadmap import dashboard
 from roadmap.models import DashboardState, DashboardTally, Milestone
 
-STATE = 1
+STATE = DashboardState.ROW
 SECTIONS = ("area", "owner", "prefecture", "system")
 
 

@@ -18,7 +18,7 @@ from tests.factories import MembershipFactory, MilestoneFactory, bulk_milestones
 
 pytestmark = pytest.mark.django_db
 
-XLSX_QUERIES = 2  # the ETag's aggregate, the rows
+XLSX_QUERIES = 2  # the count of changes (the ETag), the rows
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

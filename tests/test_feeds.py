@@ -17,9 +17,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ICS_QUERIES = 2  # the ETag's aggregate, the rows
-CSV_QUERIES = 2  # the ETag's aggregate, the rows
-NOT_MODIFIED_QUERIES = 1  # the ETag's aggregate alone
+ICS_QUERIES = 2  # the count of changes (the ETag), the rows
+CSV_QUERIES = 2  # the count of changes (the ETag), the rows
+NOT_MODIFIED_QUERIES = 1  # the count of changes alone
 API_QUERIES = 2  # count, page
 
 

@@ -6,10 +6,14 @@ from django.db import models
 class DashboardState(models.Model):
     """How often what the dashboard counts has changed, and at which change it was counted.
 
-    Database triggers (migration 0011) add one to ``changes`` whenever a statement writes
-    milestones, deadline revisions, organizations or initiatives; ``counted`` is the value of
-    ``changes`` the stored tallies were counted at. One row.
+    Database triggers (migrations 0011 and 0020) add one to ``changes`` whenever a statement
+    writes milestones, deadline revisions, organizations, initiatives or milestone editions;
+    ``counted`` is the value of ``changes`` the stored tallies were counted at. One row. The
+    exports' ETags are made from ``changes`` too (``roadmap.views.feeds.export_etag``).
     """
+
+    # The one row's key.
+    ROW = 1
 
     changes = models.BigIntegerField(default=0)
     counted = models.BigIntegerField(null=True, blank=True)
@@ -17,6 +21,11 @@ class DashboardState(models.Model):
 
     def __str__(self):
         return f"{self.changes} changes, counted at {self.counted}"
+
+    @classmethod
+    def changes_now(cls) -> int | None:
+        """Return how many changes have been counted so far (None without the row)."""
+        return cls.objects.filter(pk=cls.ROW).values_list("changes", flat=True).first()
 
 
 class DashboardTally(models.Model):

@@ -2,16 +2,18 @@
 
 import csv
 import hashlib
+import io
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Sum
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 
 from roadmap import baselines, ical
+from roadmap.cells import FORMULA_STARTS
 from roadmap.exports import (
     MILESTONE_COLUMNS,
     absolute_url,
@@ -22,7 +24,7 @@ from roadmap.exports import (
     workbook_response,
 )
 from roadmap.filters import filter_milestones, paginate, positive_integer
-from roadmap.models import Milestone
+from roadmap.models import DashboardState, Milestone
 from roadmap.views.reading import json_answer, milestones, reading_view, text_answer
 
 # Part of every event's UID: fixed, so that calendars recognise an event whatever host served it.
@@ -31,20 +33,27 @@ CALENDAR_NAME = "重点計画のマイルストーン"
 CHUNK = 2000
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
-# Spreadsheets run cells starting with these as formulas.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The first characters that make spreadsheets run a cell as a formula (one character each).
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 # Part of every feed's ETag: raise it when what a feed or export shows changes, so that
 # clients holding the old rendering fetch the new one.
 RENDERING = 3
 
 
 def export_etag(queryset):
-    """Return an ETag that changes whenever a milestone in ``queryset`` changes, comes or goes."""
-    # Every change bumps the version and the update time, so the three figures move with it.
-    state = queryset.order_by().aggregate(
-        rows=Count("pk"), versions=Sum("version"), latest=Max("updated_at")
-    )
-    key = f"{RENDERING}|{settings.SITE_URL}|{state['rows']}|{state['versions']}|{state['latest']}"
+    """Return an ETag that changes whenever a milestone in ``queryset`` changes, comes or goes.
+
+    It is made of the stored count of changes (``DashboardState.changes``, moved by database
+    triggers with every statement that writes milestones, their owners, initiatives, revisions
+    or editions) and of the query itself, which stands for the filters: one row is read however
+    many milestones the export holds, so a 304 costs next to nothing.
+    """
+    changes = DashboardState.changes_now()
+    if changes is None:
+        # No counter row (a database emptied by hand): an ETag that no later request matches.
+        changes = f"uncounted {secrets.token_hex(8)}"
+    sql, params = queryset.query.sql_with_params()
+    key = f"{RENDERING}|{settings.SITE_URL}|{changes}|{sql}|{params!r}"
     return f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
 
 
@@ -227,7 +236,16 @@ def neutralised(value):
         # A number, such as a negative slip, is no formula.
         return str(value)
     text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return f"'{text}" if text[:1] in FORMULA_FIRST else text
+
+
+def neutralised_row(values) -> list:
+    """Return a row of values with ``neutralised`` texts, the rest left to csv.writer.
+
+    csv.writer writes None as an empty cell and other values with str(), as ``neutralised``
+    does; only a text can start like a formula.
+    """
+    return [f"'{v}" if isinstance(v, str) and v[:1] in FORMULA_FIRST else v for v in values]
 
 
 @reading_view(text_answer)
@@ -245,12 +263,34 @@ def csv_response(queryset):
     return response
 
 
+# Milestones written into one piece of the response: fewer, larger writes.
+ROWS_PER_WRITE = 500
+
+
 def csv_rows(queryset):
-    """Yield the byte-order mark, the header line, then one line per milestone."""
-    writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([column.name for column in MILESTONE_COLUMNS])
+    """Yield the byte-order mark and the header line, then the milestones' lines in pieces."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.name for column in MILESTONE_COLUMNS])
+    # The header goes out before the rows are read: the first byte does not wait for the query.
+    yield "\ufeff" + taken(buffer)
+    rows = []
     for values in export_rows(queryset):
-        yield writer.writerow([neutralised(value) for value in values])
+        rows.append(neutralised_row(values))
+        if len(rows) == ROWS_PER_WRITE:
+            writer.writerows(rows)
+            rows.clear()
+            yield taken(buffer)
+    writer.writerows(rows)
+    yield taken(buffer)
+
+
+def taken(buffer: io.StringIO) -> str:
+    """Return what was written to ``buffer`` and empty it."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 # Excel -------------------------------------------------------------------------------------
