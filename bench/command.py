@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -88,9 +89,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if options["json"]:
             benchmarks.write_summary(rows, options["json"])
-        scaled = None
+        scaled = scaled_seconds = None
         if options["scale"] > 1:
+            started = time.monotonic()
             scaled = self.run_scaled(options)
+            scaled_seconds = time.monotonic() - started
         text = benchmarks.report(
             rows,
             runs=options["runs"],
@@ -98,6 +101,7 @@ class Command(BaseCommand):
             scaled=scaled,
             scale=options["scale"],
             load=load,
+            scaled_seconds=scaled_seconds,
         )
         self.stdout.write(text)
         if options["output"]:

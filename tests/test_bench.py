@@ -4,9 +4,9 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 
-from bench import benchmarks
+from bench import benchmarks, scale
 from bench.command import Command
-from roadmap.models import Milestone, Notification
+from roadmap.models import Milestone, Notification, Organization, Step
 from roadmap.standardization import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -146,3 +146,26 @@ def test_growth_expects_jobs_to_grow_linearly_and_pages_to_stay_flat():
     assert lines[3].endswith("| 1.50× | ≤ 1.2× (constant) | FAIL |")
     assert lines[4].endswith("| 1.10× | ≤ 1.2× (constant) | pass |")
     assert benchmarks.growth_explanations(rows, scaled, scale=10)[0].startswith("timeline: ")
+
+
+@pytest.mark.postgres
+def test_copies_of_the_programme_are_added_once_each_with_their_steps():
+    generate(limit_prefectures=1, max_municipalities=2, owners=True, steps=True)
+    before = {model: model.objects.count() for model in (Milestone, Step, Organization)}
+    scale.scale_to(3, report=lambda line: None)
+    scale.scale_to(3, report=lambda line: None)
+    programme = Organization.objects.filter(kind__in=("prefecture", "municipality"))
+    assert programme.filter(code__endswith="-x3").count() == programme.count() // 3
+    assert Milestone.objects.count() == 3 * before[Milestone]
+    assert Step.objects.count() == 3 * before[Step]
+    copied = Step.objects.filter(milestone__ref__endswith="-x2").order_by(
+        "milestone__ref", "number"
+    )
+    original = Step.objects.filter(
+        milestone__ref__in=[
+            ref.removesuffix("-x2") for ref in copied.values_list("milestone__ref", flat=True)
+        ]
+    ).order_by("milestone__ref", "number")
+    assert list(copied.values_list("number", "state")) == list(
+        original.values_list("number", "state")
+    )
