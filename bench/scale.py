@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
+from roadmap.programme import progress
 from roadmap.standardization import REF_PREFIX
 
 COPY = "-x"
@@ -38,6 +39,8 @@ def scale_to(factor: int, *, report=print) -> None:
             return
         for statement in copy_statements():
             cursor.execute(statement, {"copies": missing})
+        # The programme pages read counts kept per body's system: counted for the copies too.
+        progress.counted_afresh()
     report(f"copies {', '.join(map(str, missing))} of the programme added")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from bench import benchmarks, scale
 from bench.command import Command
 from roadmap.models import Milestone, Notification, Organization, Step
+from roadmap.programme.models import SystemProgress
 from roadmap.standardization import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -151,13 +152,14 @@ def test_growth_expects_jobs_to_grow_linearly_and_pages_to_stay_flat():
 @pytest.mark.postgres
 def test_copies_of_the_programme_are_added_once_each_with_their_steps():
     generate(limit_prefectures=1, max_municipalities=2, owners=True, steps=True)
-    before = {model: model.objects.count() for model in (Milestone, Step, Organization)}
+    before = {model: model.objects.count() for model in (Milestone, Step, SystemProgress)}
     scale.scale_to(3, report=lambda line: None)
     scale.scale_to(3, report=lambda line: None)
     programme = Organization.objects.filter(kind__in=("prefecture", "municipality"))
     assert programme.filter(code__endswith="-x3").count() == programme.count() // 3
     assert Milestone.objects.count() == 3 * before[Milestone]
     assert Step.objects.count() == 3 * before[Step]
+    assert SystemProgress.objects.count() == 3 * before[SystemProgress]
     copied = Step.objects.filter(milestone__ref__endswith="-x2").order_by(
         "milestone__ref", "number"
     )
