@@ -12,6 +12,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -23,7 +24,7 @@ from django.utils.translation import gettext, ngettext
 
 from roadmap import periods
 from roadmap.exports import url_of
-from roadmap.models import Notification
+from roadmap.models import Milestone, Notification
 
 # Stands for a value while a template is turned into a format string; no template escapes it.
 MARK = "\x00"
@@ -193,10 +194,17 @@ def item(notice, as_of, language) -> dict:
         "fiscal_year": periods.fiscal_year_label(periods.fiscal_year(notice.deadline), language),
         "when": _when(overdue, days),
         "phrase": milestone.phrase or "—",
-        "status": milestone.get_status_display(),
+        "status": status_labels(language).get(milestone.status, milestone.status),
         "url": url_of(milestone.pk),
         "edit_url": url_of(milestone.pk, "admin:roadmap_milestone_change"),
     }
+
+
+@lru_cache(maxsize=8)
+def status_labels(language: str) -> dict:
+    """Return the statuses' labels in ``language`` (get_status_display rebuilds them per call)."""
+    with translation.override(language):
+        return {value: str(label) for value, label in Milestone.Status.choices}
 
 
 def _indicator_item(notice, language) -> dict:
