@@ -18,7 +18,7 @@ def check(run, world, ledger, accepted, refused, stack) -> dict:
 
     from roadmap.models import JobFailure, Milestone, Notification, Step
     from roadmap.programme.models import SystemProgress
-    from roadmap.services.digests import NOTICES_HEADER
+    from roadmap.services.digest_mail import NOTICES_HEADER
 
     close_old_connections()
     notices = {n.pk: n for n in Notification.objects.all()}
