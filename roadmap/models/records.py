@@ -17,6 +17,23 @@ from roadmap.validators import (
 TEXT = [validate_no_control_characters]
 
 
+def decided_by_field() -> models.ForeignKey:
+    """Return the field of who decided a revision or designation (kept when they leave)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
+def decided_at_field() -> models.DateTimeField:
+    """Return the field of when a revision or designation was decided."""
+    return models.DateTimeField(_("decided at"), default=timezone.now)
+
+
 class MilestoneRecordQuerySet(BelongingQuerySet):
     """Rows that belong to a milestone: seen and changed by whoever may see or change it."""
 
@@ -35,15 +52,8 @@ class DeadlineRevision(CleanOnSave):
     new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
     reason = models.TextField(_("reason"), validators=TEXT)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    decided_by = decided_by_field()
+    decided_at = decided_at_field()
 
     objects = MilestoneRecordQuerySet.as_manager()
 

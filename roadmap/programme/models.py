@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from roadmap.models import DeadlineRevision, Milestone, Organization, StepState
+from roadmap.models.records import decided_at_field, decided_by_field
 
 
 class StepChange(models.Model):
@@ -189,15 +190,8 @@ class Designation(models.Model):
     revision = models.ForeignKey(
         DeadlineRevision, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    decided_by = decided_by_field()
+    decided_at = decided_at_field()
 
     class Meta:
         ordering = ["milestone"]
