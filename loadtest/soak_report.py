@@ -47,17 +47,18 @@ def check(run, world, ledger, accepted, refused, stack) -> dict:
         for pk in (_header(item.content, NOTICES_HEADER) or "").split(",")
         if pk and int(pk) in notices
     }
-    comparison = compare(ledger, delivered, refused_for_good)
+    skipped = {key(n) for n in notices.values() if n.state == Notification.State.SKIPPED}
+    comparison = compare(ledger, delivered, refused_for_good, no_longer_applied=skipped)
 
-    # The database.
+    # The database. Every notice refused for good was sent again by the operator.
     failed = {key(n) for n in notices.values() if n.state == Notification.State.FAILED}
-    if failed - refused_for_good:
+    if failed:
+        problems.append(f"{len(failed)} notices are left failed after being sent again")
+    retried_out = {key(notices[pk]) for pk in run.sent_again if pk in notices} - refused_for_good
+    if retried_out:
         problems.append(
-            f"{len(failed - refused_for_good)} notices failed without a permanent refusal "
-            "(retries used up)"
+            f"{len(retried_out)} notices had failed without a permanent refusal (retries used up)"
         )
-    if refused_for_good - failed - {key(n) for n in notices.values() if n.state == "skipped"}:
-        problems.append("a notice the mail server refused for good is not marked failed")
     if any(n.claim is not None for n in notices.values()):
         problems.append("notices are left claimed")
     if any(n.state == Notification.State.PENDING for n in notices.values()):
@@ -90,6 +91,8 @@ def check(run, world, ledger, accepted, refused, stack) -> dict:
         problems.append(f"the morning job did not run on {', '.join(run.unconfirmed)}")
     if run.drained is None:
         problems.append("the jobs had not caught up when the bounded wait after the faults ended")
+    elif run.sent_again and run.drained_again is None:
+        problems.append("the notices sent again had not gone out when the bounded wait ended")
     runs = {}
     for name, _id, what in stack.tasks.events({}):
         if what == "succeeded":
@@ -97,6 +100,7 @@ def check(run, world, ledger, accepted, refused, stack) -> dict:
     return {
         "passed": comparison.ok and not problems,
         "comparison": comparison,
+        "window": ledger.window,
         "problems": problems,
         "digests": digests,
         "notices_delivered": len(delivered),
@@ -122,6 +126,9 @@ def summary(run, result) -> dict:
         "lost": [list(map(str, key)) for key in comparison.lost],
         "unowed": [list(map(str, key)) for key in comparison.unowed],
         "refused": comparison.refused,
+        "no_longer_applied": comparison.no_longer_applied,
+        "sent_again": len(run.sent_again),
+        "window_seconds": result["window"],
         "problems": result["problems"],
         "faults_logged": [asdict(fault) for fault in run.faults],
     }
@@ -157,22 +164,29 @@ def report(run, result) -> str:
         "",
         "## Notices",
         "",
-        "| owed | delivered once | refused for good (5xx) | lost | duplicated | unowed "
+        "| owed | delivered once | refused (5xx), then sent again "
+        "| no longer applied when sent again | lost | duplicated | unowed "
         "| also delivered, rightly |",
-        "|--:|--:|--:|--:|--:|--:|--:|",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|",
         f"| {comparison.owed} | {comparison.owed_delivered} | {comparison.refused} "
-        f"| {len(comparison.lost)} | {len(comparison.duplicated)} | {len(comparison.unowed)} "
+        f"| {comparison.no_longer_applied} | {len(comparison.lost)} "
+        f"| {len(comparison.duplicated)} | {len(comparison.unowed)} "
         f"| {comparison.delivered - comparison.owed_delivered} |",
         "",
         "Owed: the notices the rules give (loadtest/ledger.py) from the milestones as they "
-        "stood at the end of each day's edits, unless the milestone was closed or re-planned on "
-        "a later day (which may rightly overtake a notice still waiting). Delivered once: those "
-        "in digests the mail server answered 250, each in one digest only. Refused for good: "
-        "owed notices in digests the server answered 5xx, which the tracker marks failed for "
-        "the admin and by its rules does not send again; accounted for, not lost. Also "
-        "delivered, rightly: notices owed on their day by a state the ledger does not hold firm "
-        "(before a closure or re-plan, or seen by a job while the day's edits were being "
-        "made); each may arrive at most once. Unowed: delivered but owed by no such state.",
+        "stood at the end of each day's edits, unless the milestone was closed or re-planned "
+        f"within {result['window']:.0f} s after (how long a notice can rightly wait for the mail "
+        "server: the retries' backoff, the jobs' periods, the longest mail-server fault and a "
+        "restart), which may rightly overtake a notice still waiting. Delivered once: those in "
+        "digests the mail server answered 250, each in one digest only. Refused, then sent "
+        "again: owed notices in digests the server answered 5xx, which the tracker marks failed "
+        "for the admin; after the run the operator sends every failed notice again with the "
+        "admin's action, and they count as delivered when they then arrive. No longer applied: "
+        "of those, the ones the tracker rightly left out when sent again, their milestone "
+        "closed or re-planned by then. Also delivered, rightly: notices owed on their day by a "
+        "state the ledger does not hold firm (before a closure or re-plan, or seen by a job "
+        "while the day's edits were being made); each may arrive at most once. Unowed: "
+        "delivered but owed by no such state.",
         "",
         "## Faults injected",
         "",
@@ -200,6 +214,12 @@ def report(run, result) -> str:
         f"- caught up {run.drained:.0f} s after the faults stopped"
         if run.drained is not None
         else "- did not catch up",
+        f"- failed notices sent again by the operator: {len(run.sent_again)}"
+        + (
+            f", out {run.drained_again:.0f} s later"
+            if run.sent_again and run.drained_again is not None
+            else ""
+        ),
         "",
         "## Machine",
         "",

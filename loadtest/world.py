@@ -27,6 +27,8 @@ class World:
     accounts: dict
     milestone_ids: list[int]
     stepped: set[int]
+    # The operator's account (username, password): a superuser, who sends failed notices again.
+    operator: tuple[str, str] = ("", "")
 
     def snapshot(self) -> dict[int, State]:
         from roadmap.models import Milestone
@@ -162,7 +164,11 @@ def create_world(rng, span: int) -> World:
                     Step(milestone=milestone, number=n) for n in range(1, STEP_COUNT + 1)
                 )
     recount_all()
-    return World(owners, accounts, milestone_ids, stepped)
+    password = secrets.token_urlsafe(16)
+    operator = users.objects.create_superuser(
+        f"{REF_PREFIX}operator", f"{REF_PREFIX}operator@example.jp", password
+    )
+    return World(owners, accounts, milestone_ids, stepped, (operator.username, password))
 
 
 class Editor:
@@ -197,11 +203,43 @@ class Editor:
                 self.errors.append(f"{day}: {error}")
         return set(chosen)
 
+    def send_failed_again(self) -> list[int]:
+        """As the operator, send every failed notice again with the admin's action; return them."""
+        from roadmap.models import Notification
+
+        failed = list(
+            Notification.objects.filter(state=Notification.State.FAILED).values_list(
+                "pk", flat=True
+            )
+        )
+        if not failed:
+            return []
+        session = self.session(None)
+        path = "/admin/roadmap/notification/?state__exact=failed"
+        values = form_values(session.get(f"{self.url}{path}", timeout=60).text)
+        answer = session.post(
+            f"{self.url}{path}",
+            data={
+                "csrfmiddlewaretoken": values["csrfmiddlewaretoken"],
+                "action": "send_again",
+                "index": "0",
+                "_selected_action": failed,
+            },
+            timeout=60,
+            allow_redirects=False,
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"sending failed notices again: status {answer.status_code}")
+        return failed
+
     def session(self, organization):
+        """Return a signed-in session of the organization's owner (None: the operator)."""
         import requests
 
         if organization not in self.sessions:
-            username, password = self.world.accounts[organization]
+            username, password = (
+                self.world.operator if organization is None else self.world.accounts[organization]
+            )
             session = requests.Session()
             login = session.get(f"{self.url}/admin/login/", timeout=60)
             answer = session.post(

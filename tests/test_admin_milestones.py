@@ -380,6 +380,51 @@ def test_notifications_list_their_state_and_last_error_read_only(
     assert notification.state == "failed"
 
 
+def failed_and_sent_notices(*milestones):
+    return [
+        Notification.objects.create(
+            recipient=f"{state}@example.go.jp",
+            milestone=milestone,
+            kind="overdue",
+            deadline=milestone.deadline,
+            lead=1,
+            state=state,
+            attempts=1,
+            last_error="SMTP 554: 5.7.1 Relay denied" if state == "failed" else "",
+        )
+        for milestone, state in zip(milestones, ["failed", "sent"], strict=False)
+    ]
+
+
+def test_a_superuser_sends_failed_notifications_again(admin_client, milestone_a, milestone_b):
+    failed, sent = failed_and_sent_notices(milestone_a, milestone_b)
+
+    response = admin_client.post(
+        reverse("admin:roadmap_notification_changelist"),
+        {"action": "send_again", ACTION_CHECKBOX_NAME: [failed.pk, sent.pk]},
+        follow=True,
+    )
+
+    content = response.content.decode()
+    assert "1 notification will go out with the next digests." in content
+    assert "1 selected notification had not failed and was left as it was." in content
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.state, failed.attempts, failed.last_error) == ("pending", 0, "")
+    assert (sent.state, sent.attempts) == ("sent", 1)
+
+
+def test_owners_cannot_send_notifications_again(client, owner_a, milestone_a, milestone_b):
+    (failed,) = failed_and_sent_notices(milestone_a)
+    as_user(client, owner_a)
+    url = reverse("admin:roadmap_notification_changelist")
+
+    assert 'value="send_again"' not in client.get(url).content.decode()
+    client.post(url, {"action": "send_again", ACTION_CHECKBOX_NAME: [failed.pk]})
+    failed.refresh_from_db()
+    assert failed.state == "failed"
+
+
 def test_deadline_revisions_are_listed_read_only(client, owner_a, milestone_a):
     DeadlineRevision.objects.create(
         milestone=milestone_a, new_phrase="2026年度", reason="理由", kind="slip"

@@ -296,6 +296,43 @@ def test_a_permanent_refusal_marks_the_notices_failed_with_the_reason(scripted_s
     assert send(now=NOW + timedelta(days=1))["mails"] == 0
 
 
+def test_a_failed_notice_sent_again_goes_out_with_the_next_digest(scripted_server):
+    queued = notice(user=UserFactory())
+    scripted_server.errors = [smtplib.SMTPResponseException(554, b"5.7.1 Relay denied")]
+    send()
+    # The operator fixes the relay and sends the failed notice again.
+    assert Notification.objects.send_again(now=NOW + timedelta(days=1)) == 1
+    queued.refresh_from_db()
+    assert (queued.state, queued.attempts, queued.last_error) == ("pending", 0, "")
+
+    assert send(now=NOW + timedelta(days=1))["mails"] == 1
+    queued.refresh_from_db()
+    assert queued.state == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_sending_again_leaves_sent_and_waiting_notices_alone_and_skips_closed_milestones(
+    scripted_server,
+):
+    refused = notice(user=UserFactory())
+    scripted_server.errors = [smtplib.SMTPResponseException(550, b"5.1.1 Mailbox unavailable")]
+    send()
+    sent = notice(user=UserFactory())
+    send()
+    waiting = notice(user=UserFactory(), next_attempt_at=NOW + timedelta(days=3))
+    Milestone.objects.filter(pk=refused.milestone_id).update(
+        status=Milestone.Status.DONE, completed_on=THURSDAY
+    )
+
+    assert Notification.objects.send_again(now=NOW + timedelta(days=1)) == 1
+    assert send(now=NOW + timedelta(days=1))["mails"] == 0
+    refused.refresh_from_db()
+    assert (refused.state, refused.last_error) == ("skipped", NO_LONGER_APPLIES)
+    assert Notification.objects.get(pk=sent.pk).state == "sent"
+    assert Notification.objects.get(pk=waiting.pk).next_attempt_at == NOW + timedelta(days=3)
+    assert len(mail.outbox) == 1
+
+
 def test_a_refused_recipient_is_a_permanent_failure(scripted_server):
     queued = notice(user=UserFactory(), user__email="gone@example.go.jp")
     scripted_server.errors = [

@@ -67,7 +67,37 @@ def test_the_comparison_names_what_was_lost_and_what_was_never_owed():
     comparison = compare(ledger, [stranger], set())
 
     assert (comparison.lost, comparison.unowed) == ([owed], [stranger])
-    assert compare(ledger, [], {owed}).ok
+
+
+def test_a_refused_notice_is_owed_again_once_sent_again_unless_it_no_longer_applied():
+    ledger = Ledger([OWNER])
+    ledger.days[DAY] = {10: State(1, date(2026, 4, 12), False)}
+    owed = ("owner@example.jp", 10, "due_soon", date(2026, 4, 12), 7)
+
+    assert compare(ledger, [owed], {owed}).ok
+    assert compare(ledger, [], {owed}).lost == [owed]
+    comparison = compare(ledger, [], {owed}, no_longer_applied={owed})
+    assert comparison.ok and (comparison.refused, comparison.no_longer_applied) == (1, 1)
+    # Left out without a refusal first is lost all the same.
+    assert compare(ledger, [], set(), no_longer_applied={owed}).lost == [owed]
+
+
+def test_only_a_change_within_the_window_overtakes_a_notice():
+    notice = ("owner@example.jp", 10, "due_soon", date(2026, 4, 12), 7)
+
+    def ledger_with_revision_after(seconds):
+        ledger = Ledger([OWNER], window=60.0)
+        ledger.record(DAY, {10: State(1, date(2026, 4, 12), False)}, began=0.0, at=1.0)
+        ledger.record(
+            date(2026, 4, 11),
+            {10: State(1, date(2026, 5, 30), False)},
+            began=1.0 + seconds,
+            at=2.0 + seconds,
+        )
+        return ledger
+
+    assert notice not in ledger_with_revision_after(59.0).firm()
+    assert notice in ledger_with_revision_after(61.0).firm()
 
 
 @pytest.mark.postgres

@@ -1,8 +1,11 @@
 """The admin of everything but milestones: reference data, steps, revisions, notices, settings."""
 
-from django.contrib import admin
+import logging
+
+from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from roadmap.admin.access import MemberAccess, ReadOnlyRecords, is_member, refuse_milestones
 from roadmap.admin.filters import StepNumberFilter, StepStateFilter
@@ -17,6 +20,8 @@ from roadmap.models import (
     Step,
     UserPreference,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class MembershipInline(MemberAccess, admin.TabularInline):
@@ -124,6 +129,42 @@ class NotificationAdmin(ReadOnlyRecords, admin.ModelAdmin):
     list_filter = ["state", "kind"]
     search_fields = ["recipient"]
     show_full_result_count = False
+    actions = ["send_again"]
+
+    @admin.action(
+        description=_("Send the selected failed notifications again"), permissions=["send_again"]
+    )
+    def send_again(self, request, queryset):
+        sent_again = queryset.send_again()
+        logger.info(
+            "%s sent %d failed notifications again", request.user.get_username(), sent_again
+        )
+        left = queryset.count() - sent_again
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d notification will go out with the next digests.",
+                "%(count)d notifications will go out with the next digests.",
+                sent_again,
+            )
+            % {"count": sent_again},
+            messages.SUCCESS if sent_again else messages.WARNING,
+        )
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected notification had not failed and was left as it was.",
+                    "%(count)d selected notifications had not failed and were left as they were.",
+                    left,
+                )
+                % {"count": left},
+                messages.WARNING,
+            )
+
+    def has_send_again_permission(self, request):
+        # Operators who have fixed what the mail server refused: not the owners.
+        return request.user.is_superuser
 
 
 @admin.register(UserPreference)

@@ -87,6 +87,23 @@ class NotificationQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(state=Notification.State.PENDING, next_attempt_at__lte=now)
 
+    def send_again(self, *, now=None) -> int:
+        """Put the failed notices among these back in the queue; return how many.
+
+        A notice the mail server refused for good (a 5xx answer, or every retry answered 4xx)
+        stays failed, with the reason, until an operator who has fixed the cause sends it again.
+        The next digest run mails it with the recipient's other notices, or skips it as any
+        notice whose milestone was closed or given another deadline meanwhile.
+        """
+        return self.filter(state=Notification.State.FAILED).update(
+            state=Notification.State.PENDING,
+            attempts=0,
+            next_attempt_at=now or timezone.now(),
+            last_error="",
+            claim=None,
+            claimed_at=None,
+        )
+
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
