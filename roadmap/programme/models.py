@@ -125,7 +125,13 @@ class BodyTally(Tally):
 
 
 class ProgressSnapshot(models.Model):
-    """The programme's figures frozen as of a day (a month-end tally); never changed after."""
+    """The programme's figures frozen as of a day (a month-end tally); never changed after.
+
+    Its rows (``SnapshotRow``) are summed once, when it is taken, into the same shapes the live
+    pages read: per prefecture's system (``SnapshotSystemTally``), per body
+    (``SnapshotBodyTally``), per designation reason (``SnapshotDesignationTally``) and the
+    national sums below, so a page shown as of a snapshot reads a few rows as a live one does.
+    """
 
     as_of = models.DateField(_("as of"), unique=True)
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
@@ -134,6 +140,10 @@ class ProgressSnapshot(models.Model):
     complete = models.PositiveBigIntegerField(default=0)
     in_progress_steps = models.PositiveBigIntegerField(default=0)
     not_started_steps = models.PositiveBigIntegerField(default=0)
+    # How many bodies it counts, and how many of them (and of their systems) were designated.
+    bodies = models.PositiveIntegerField(default=0)
+    designated_bodies = models.PositiveIntegerField(default=0)
+    designated_systems = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-as_of"]
@@ -168,6 +178,75 @@ class SnapshotRow(models.Model):
 
     def __str__(self):
         return f"{self.snapshot_id}: {self.body_id}/{self.system}"
+
+
+class SnapshotSystemTally(Tally):
+    """A snapshot's rows summed per prefecture's system: its national figures' cells."""
+
+    # Looked up through the unique constraint's index, which leads with the snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot, on_delete=models.CASCADE, related_name="system_tallies", db_index=False
+    )
+    system = models.PositiveSmallIntegerField(_("standard business system"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "prefecture", "system"], name="unique_snapshot_system_tally"
+            )
+        ]
+        verbose_name = _("snapshot system tally")
+        verbose_name_plural = _("snapshot system tallies")
+
+    def __str__(self):
+        return f"{self.snapshot_id}: {self.prefecture_id}/{self.system}"
+
+
+class SnapshotBodyTally(Tally):
+    """A snapshot's rows summed per body: a row of its body table."""
+
+    # Looked up through the unique constraint's index, which leads with the snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot, on_delete=models.CASCADE, related_name="body_tallies", db_index=False
+    )
+    body = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "body"], name="unique_snapshot_body_tally")
+        ]
+        verbose_name = _("snapshot body tally")
+        verbose_name_plural = _("snapshot body tallies")
+
+    def __str__(self):
+        return f"{self.snapshot_id}: {self.body_id}"
+
+
+class SnapshotDesignationTally(models.Model):
+    """A snapshot's systems designated for one reason, and the bodies they belong to."""
+
+    # Looked up through the unique constraint's index, which leads with the snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot,
+        on_delete=models.CASCADE,
+        related_name="designation_tallies",
+        db_index=False,
+    )
+    reason = models.PositiveSmallIntegerField(_("reason"))
+    systems = models.IntegerField(default=0)
+    bodies = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "reason"], name="unique_snapshot_designation_tally"
+            )
+        ]
+        verbose_name = _("snapshot designation tally")
+        verbose_name_plural = _("snapshot designation tallies")
+
+    def __str__(self):
+        return f"{self.snapshot_id}: {self.reason}"
 
 
 class Designation(models.Model):

@@ -5,19 +5,34 @@ counts per body's system, and database triggers on those rows keep them summed p
 system (``SystemTally``) and per body (``BodyTally``), leaving out cancelled systems. A writer
 that goes around the service — a hand-written UPDATE of the steps, a restore — can leave them
 behind; ``repair`` counts all three afresh from the steps and says how many rows had differed
-(``manage.py recount_dashboard``).
+(``manage.py recount_dashboard``). It sums every snapshot's rows afresh too: a snapshot's tallies
+and totals are written once, when it is taken, and must always equal its rows.
 """
 
 from django.db import transaction
 
-from roadmap.programme.models import BodyTally, SystemProgress, SystemTally
+from roadmap.programme.models import (
+    BodyTally,
+    ProgressSnapshot,
+    SnapshotBodyTally,
+    SnapshotDesignationTally,
+    SnapshotSystemTally,
+    SystemProgress,
+    SystemTally,
+)
 from roadmap.programme.rates import SUMS
+from roadmap.programme.snapshots import store_sums
 from roadmap.programme.steps import recount_all
 
+SNAPSHOT_TALLIES = (SnapshotSystemTally, SnapshotBodyTally, SnapshotDesignationTally)
 KEPT = (
     (SystemProgress, ("milestone_id",)),
     (SystemTally, ("prefecture_id", "system")),
     (BodyTally, ("body_id",)),
+    (SnapshotSystemTally, ("snapshot_id", "prefecture_id", "system")),
+    (SnapshotBodyTally, ("snapshot_id", "body_id")),
+    (SnapshotDesignationTally, ("snapshot_id", "reason")),
+    (ProgressSnapshot, ("as_of",)),
 )
 
 
@@ -34,7 +49,7 @@ def kept() -> dict[tuple, tuple]:
 
 
 def counted_afresh() -> None:
-    """Recount the progress rows from the steps and sum them into the tallies anew."""
+    """Recount the progress rows from the steps; sum them, and every snapshot's rows, anew."""
     recount_all()
     counted = SystemProgress.objects.filter(cancelled=False)
     SystemTally.objects.all().delete()
@@ -47,6 +62,9 @@ def counted_afresh() -> None:
         BodyTally(**row)
         for row in counted.values("body_id", "prefecture_id").annotate(**SUMS).order_by()
     )
+    for model in SNAPSHOT_TALLIES:
+        model.objects.all().delete()
+    store_sums()
 
 
 @transaction.atomic

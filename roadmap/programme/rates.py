@@ -10,10 +10,13 @@ The systems averaged are those a body migrates: a system whose milestone is canc
 longer one of them, and is left out of every level (its steps are not counted as not started).
 
 The counts come either from the live counts or from a monthly snapshot (``SnapshotRow``, one row
-per body's system). Live, the per-system counts (``SystemProgress``, kept current by the step
-service) are read already summed: per prefecture's system (``SystemTally``, at most 47 × 20
-rows) for the national figures and per body (``BodyTally``) for the body table, both kept by
-database triggers. Every figure is the same sums over 40 × systems whatever it reads.
+per body's system). Either way they are read already summed: per prefecture's system (at most
+47 × 20 rows) for the national figures and per body for the body table. Live, the per-system
+counts (``SystemProgress``, kept current by the step service) are summed into ``SystemTally``
+and ``BodyTally`` by database triggers; a snapshot's rows are summed into
+``SnapshotSystemTally``, ``SnapshotBodyTally`` and ``SnapshotDesignationTally`` once, when it is
+taken (``snapshots.store_sums``). Every figure is the same sums over 40 × systems whatever it
+reads.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from roadmap.programme.models import (
     BodyTally,
     Designation,
     ProgressSnapshot,
+    SnapshotBodyTally,
     SnapshotRow,
+    SnapshotSystemTally,
     SystemMinistry,
     SystemProgress,
     SystemTally,
@@ -111,14 +116,15 @@ def counts(snapshot: ProgressSnapshot | None = None) -> QuerySet:
 
 
 def cells(snapshot: ProgressSnapshot | None = None) -> QuerySet:
-    """Return the counts by prefecture and system: the live tallies, or a snapshot's rows."""
-    return SystemTally.objects.all() if snapshot is None else counts(snapshot)
+    """Return the counts summed by prefecture and system: live, or as of ``snapshot``."""
+    if snapshot is None:
+        return SystemTally.objects.all()
+    return SnapshotSystemTally.objects.filter(snapshot=snapshot)
 
 
 def summed(queryset: QuerySet, *group: str) -> list[Rates]:
-    """Return one Rates per ``group`` value of the counts, from one grouped query."""
-    sums = TALLY_SUMS if queryset.model is SystemTally else SUMS
-    rows = queryset.values(*group).annotate(**sums).order_by(*group)
+    """Return one Rates per ``group`` value of the tallies, from one grouped query."""
+    rows = queryset.values(*group).annotate(**TALLY_SUMS).order_by(*group)
     return [
         Rates(
             row["systems"],
@@ -171,7 +177,7 @@ def body_count(snapshot: ProgressSnapshot | None = None) -> int:
     """Return how many bodies have a system counted in the rates."""
     if snapshot is None:
         return BodyTally.objects.filter(systems__gt=0).count()
-    return counts(snapshot).values("body").distinct().count()
+    return snapshot.bodies
 
 
 def rates_by_prefecture(snapshot: ProgressSnapshot | None = None, *, language="ja"):
@@ -222,12 +228,14 @@ def designations(snapshot: ProgressSnapshot | None = None) -> dict:
     """Return the designated bodies and systems, in all and by reason, live or as of a snapshot."""
     if snapshot is None:
         rows = Designation.objects.annotate(r=F("reason"), b=F("body_id"))
+        by_reason = rows.values("r").annotate(
+            systems=Count("pk"), bodies=Count("b", distinct=True)
+        )
+        totals = rows.aggregate(systems=Count("pk"), bodies=Count("b", distinct=True))
     else:
-        rows = counts(snapshot).filter(designation_reason__isnull=False)
-        rows = rows.annotate(r=F("designation_reason"), b=F("body_id"))
-    by_reason = rows.values("r").annotate(systems=Count("pk"), bodies=Count("b", distinct=True))
+        by_reason = snapshot.designation_tallies.values("systems", "bodies", r=F("reason"))
+        totals = {"systems": snapshot.designated_systems, "bodies": snapshot.designated_bodies}
     reasons = {row["r"]: row for row in by_reason.order_by()}
-    totals = rows.aggregate(systems=Count("pk"), bodies=Count("b", distinct=True))
     return {
         "bodies": totals["bodies"],
         "systems": totals["systems"],
@@ -249,9 +257,10 @@ BODY_NAMES = ("body_id", "body__code", "body__name_ja", "body__name_kana")
 def body_rates(snapshot: ProgressSnapshot | None = None, **filters) -> QuerySet:
     """Return one row of summed counts per body (its code and names), in code order."""
     if snapshot is None:
-        rows = BodyTally.objects.filter(systems__gt=0, **filters).values(*BODY_NAMES, *SUMS)
+        tallies = BodyTally.objects.all()
     else:
-        rows = counts(snapshot).filter(**filters).values(*BODY_NAMES).annotate(**SUMS)
+        tallies = SnapshotBodyTally.objects.filter(snapshot=snapshot)
+    rows = tallies.filter(systems__gt=0, **filters).values(*BODY_NAMES, *SUMS)
     return rows.order_by("body__code")
 
 

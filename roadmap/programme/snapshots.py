@@ -3,8 +3,9 @@
 A snapshot copies, for each body's system, how many steps were in each state at the end of the
 ``as_of`` day and whether the system was designated by then. Steps changed later are read back
 from their change log (the old state of their first change after the day), so a snapshot taken
-late still describes its day. Once written, a snapshot is never changed; taking the same day
-again returns the one there is.
+late still describes its day. In the same transaction its rows are summed into the shapes the
+pages read (``store_sums``), so no request adds them up. Once written, a snapshot is never
+changed; taking the same day again returns the one there is.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from roadmap.models import Milestone, Step, StepState
 from roadmap.programme.models import (
     Designation,
     ProgressSnapshot,
+    SnapshotBodyTally,
+    SnapshotDesignationTally,
     SnapshotRow,
+    SnapshotSystemTally,
     StepChange,
     SystemProgress,
 )
@@ -46,7 +50,8 @@ def take_snapshot(*, as_of: date) -> tuple[ProgressSnapshot, bool]:
         with transaction.atomic():
             snapshot = ProgressSnapshot.objects.create(as_of=as_of)
             write_rows(snapshot)
-            store_totals(snapshot)
+            store_sums(snapshot)
+            snapshot.refresh_from_db()
     except IntegrityError:
         # Another run took the same day between our look and our insert.
         return ProgressSnapshot.objects.get(as_of=as_of), False
@@ -89,15 +94,68 @@ def write_rows(snapshot: ProgressSnapshot) -> None:
         )
 
 
-def store_totals(snapshot: ProgressSnapshot) -> None:
-    """Keep the national sums of the snapshot's rows on the snapshot itself."""
-    from roadmap.programme.rates import SUMS
+# A tally's sums of a group of snapshot rows, in the order of its columns.
+ROW_SUMS = "COUNT(*), SUM(done + not_applicable), SUM(in_progress), SUM(not_started)"
+TALLY_COLUMNS = "systems, complete, in_progress_steps, not_started_steps"
 
-    totals = snapshot.rows.aggregate(**SUMS)
-    ProgressSnapshot.objects.filter(pk=snapshot.pk).update(
-        **{name: value or 0 for name, value in totals.items()}
+
+def store_sums(snapshot: ProgressSnapshot | None = None) -> None:
+    """Sum the rows of ``snapshot`` (None: of every snapshot) into its empty tallies and totals.
+
+    The tallies are the shapes the live pages read, so a page as of a snapshot reads as few
+    rows as a live one: each is one INSERT … SELECT, then one UPDATE sets the snapshot's totals.
+    """
+    rows = SnapshotRow._meta.db_table
+    if snapshot is None:
+        only, itself, params = "1 = 1", "1 = 1", []
+    else:
+        only, itself, params = "snapshot_id = %s", "id = %s", [snapshot.pk]
+    statements = (
+        f"INSERT INTO {SnapshotSystemTally._meta.db_table}"  # noqa: S608
+        f" (snapshot_id, prefecture_id, system, {TALLY_COLUMNS})"
+        f" SELECT snapshot_id, prefecture_id, system, {ROW_SUMS} FROM {rows} WHERE {only}"
+        " GROUP BY snapshot_id, prefecture_id, system",
+        f"INSERT INTO {SnapshotBodyTally._meta.db_table}"  # noqa: S608
+        f" (snapshot_id, body_id, prefecture_id, {TALLY_COLUMNS})"
+        f" SELECT snapshot_id, body_id, MAX(prefecture_id), {ROW_SUMS} FROM {rows}"
+        f" WHERE {only} GROUP BY snapshot_id, body_id",
+        f"INSERT INTO {SnapshotDesignationTally._meta.db_table}"  # noqa: S608
+        " (snapshot_id, reason, systems, bodies)"
+        " SELECT snapshot_id, designation_reason, COUNT(*), COUNT(DISTINCT body_id)"
+        f" FROM {rows} WHERE {only} AND designation_reason IS NOT NULL"
+        " GROUP BY snapshot_id, designation_reason",
+        f"UPDATE {ProgressSnapshot._meta.db_table} SET {totals()} WHERE {itself}",  # noqa: S608
     )
-    snapshot.refresh_from_db()
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement, params)
+
+
+def totals() -> str:
+    """Return the SET list of a snapshot's totals, read from its tallies and rows."""
+    table = ProgressSnapshot._meta.db_table
+
+    def of(model, value: str) -> str:
+        return (
+            f"COALESCE((SELECT {value} FROM {model._meta.db_table} t"  # noqa: S608
+            f" WHERE t.snapshot_id = {table}.id), 0)"
+        )
+
+    national = {
+        name: of(SnapshotSystemTally, f"SUM(t.{name})") for name in TALLY_COLUMNS.split(", ")
+    }
+    return ", ".join(
+        f"{name} = {value}"
+        for name, value in {
+            **national,
+            "bodies": of(SnapshotBodyTally, "COUNT(*)"),
+            "designated_systems": of(SnapshotDesignationTally, "SUM(t.systems)"),
+            "designated_bodies": of(
+                SnapshotRow,
+                "COUNT(DISTINCT CASE WHEN t.designation_reason IS NOT NULL THEN t.body_id END)",
+            ),
+        }.items()
+    )
 
 
 def state_count(state: str) -> str:
