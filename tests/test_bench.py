@@ -1,5 +1,7 @@
 """The benchmark machinery on a tiny programme: every row is produced, query counts stay flat."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
@@ -7,7 +9,7 @@ from django.core.management import call_command
 from bench import benchmarks, scale
 from bench.command import Command
 from roadmap.models import Milestone, Notification, Organization, Step
-from roadmap.programme.models import SystemProgress
+from roadmap.programme.models import ProgressSnapshot, SystemProgress
 from roadmap.standardization import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -27,6 +29,7 @@ WORKBOOKS = (
 
 def run_small(municipalities):
     generate(limit_prefectures=2, max_municipalities=municipalities, owners=True, steps=True)
+    benchmarks.ensure_snapshot()
     return {row.name: row for row in benchmarks.run_all(runs=1, requests=1)}
 
 
@@ -43,7 +46,13 @@ def test_bench_produces_a_row_for_every_job_and_page():
     ]
     body = Milestone.objects.filter(business_system=20).order_by("owner__code")
     body = body.values_list("owner__code", flat=True)
+    # The month-end snapshot taken for the bench, before its day.
+    [snapshot] = ProgressSnapshot.objects.all()
+    assert snapshot.as_of < benchmarks.AS_OF and (snapshot.as_of + timedelta(days=1)).day == 1
+    day = snapshot.as_of.isoformat()
     pages += [
+        f"programme as of a snapshot `/programme/?as_of={day}`",
+        f"programme API as of a snapshot `/api/programme/?as_of={day}`",
         f"one body's grid `/programme/{body.first()}/`",
         f"one body API `/api/programme/bodies/{body.first()}/`",
     ]
@@ -99,6 +108,7 @@ def test_report_describes_the_machine_and_every_row(tmp_path):
         "/dashboard/",
         "## Budgets",
         "| dashboard `/dashboard/` median |",
+        "| programme as of a snapshot median |",
         "- CPU:",
     ):
         assert heading in text
