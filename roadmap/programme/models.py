@@ -75,12 +75,13 @@ class SystemProgress(models.Model):
 
 
 class Tally(models.Model):
-    """Summed counts of the progress rows not cancelled, kept current by database triggers.
+    """Summed counts of per-system rows: live, of the progress rows not cancelled.
 
     Triggers on ``SystemProgress`` (migration 0015; per statement on PostgreSQL, 0018) add each
-    row's counts to its tallies and take them away again, whoever writes the row: the step
-    service, a recount, the status trigger that marks a cancelled milestone.
-    ``roadmap.programme.progress.repair`` counts them afresh if they ever drift.
+    row's counts to its live tallies and take them away again, whoever writes the row: the step
+    service, a recount, the status trigger that marks a cancelled milestone. A snapshot's
+    tallies sum its rows once, when it is taken. ``roadmap.programme.progress.repair`` counts
+    them all afresh if they ever drift.
     """
 
     prefecture = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

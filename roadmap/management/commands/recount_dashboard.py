@@ -8,9 +8,9 @@ from roadmap.programme import progress
 
 class Command(BaseCommand):
     help = (
-        "Count the unfiltered dashboard's figures and the programme's step counts and tallies "
-        "from scratch, store them, and say whether the stored ones had drifted from the "
-        "milestones and steps (--check: exit 1 if they had)."
+        "Count the unfiltered dashboard's figures, the programme's step counts and tallies and "
+        "the snapshots' sums from scratch, store them, and say whether the stored ones had "
+        "drifted from the milestones, steps and snapshot rows (--check: exit 1 if they had)."
     )
 
     def add_arguments(self, parser):
