@@ -1,9 +1,9 @@
 """The unfiltered dashboard's figures, stored and read back instead of counted per request.
 
-Database triggers (migrations 0011 and 0020) count every statement that writes milestones,
-deadline revisions, organizations, initiatives or milestone editions in
-``DashboardState.changes``, whoever writes them: services, the admin, imports, the scheduler, a
-hand-written UPDATE. The figures are stored as
+Database triggers (migrations 0011, 0020 and 0023) count every statement that writes milestones,
+deadline revisions, organizations, initiatives or milestone editions (and the rest of what the
+dashboard shows) in ``DashboardState.changes``, whoever writes them: services, the admin,
+imports, the scheduler, a hand-written UPDATE. The figures are stored as
 ``DashboardTally`` rows together with the count they were made at; a request finds them current
 when no write has happened since and reads them — a few rows, however many milestones there are
 — and otherwise counts afresh from the milestones and stores the result. ``recount`` does the

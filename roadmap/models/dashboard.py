@@ -6,10 +6,12 @@ from django.db import models
 class DashboardState(models.Model):
     """How often what the dashboard counts has changed, and at which change it was counted.
 
-    Database triggers (migrations 0011 and 0020) add one to ``changes`` whenever a statement
-    writes milestones, deadline revisions, organizations, initiatives or milestone editions;
+    Database triggers (migrations 0011, 0020 and 0023) add one to ``changes`` whenever a
+    statement writes milestones, deadline revisions, organizations, initiatives, milestone
+    editions, the programme's tallies, snapshots or designations, indicators or measurements;
     ``counted`` is the value of ``changes`` the stored tallies were counted at. One row. The
-    exports' ETags are made from ``changes`` too (``roadmap.views.feeds.export_etag``).
+    exports' and the dashboard's ETags and the dashboard's kept body are made from ``changes``
+    too (``roadmap.views.reading.changes_tag``).
     """
 
     # The one row's key.
