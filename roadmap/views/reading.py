@@ -1,5 +1,7 @@
-"""What every reading view shares: the milestone query, ``?lang=``, refusing bad input."""
+"""What every reading view shares: the milestone query, ``?lang=``, refusing bad input, ETags."""
 
+import hashlib
+import secrets
 from functools import wraps
 
 from django.http import HttpResponse, JsonResponse
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from roadmap.filters import BadQuery, PageNotFound, shorten
 from roadmap.language import LANGUAGES
-from roadmap.models import Milestone
+from roadmap.models import DashboardState, Milestone
 from roadmap.validators import escape_control_characters
 
 
@@ -79,3 +81,23 @@ def text_answer(request, status, problems):
     """Answer bad input to a feed or export as plain text, control characters escaped."""
     text = "\n".join(escape_control_characters(problem) for problem in problems)
     return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def changes_tag(*parts) -> str:
+    """Return a tag that changes whenever anything the pages show changes, or ``parts`` do.
+
+    It is made of the stored count of changes (``DashboardState.changes``, moved by database
+    triggers with every statement that writes milestones, their owners, initiatives, revisions,
+    editions, the programme's tallies, snapshots and designations, indicators or measurements)
+    and of ``parts``, which stand for the request: one row is read, however much the page shows.
+    """
+    changes = DashboardState.changes_now()
+    if changes is None:
+        # No counter row (a database emptied by hand): a tag that no later request matches.
+        changes = f"uncounted {secrets.token_hex(8)}"
+    return digest(changes, *parts)
+
+
+def digest(*parts) -> str:
+    """Return a short hash of ``parts``."""
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()[:32]
