@@ -50,7 +50,25 @@ def restore(backup_file: Path, target: Path) -> None:
         # Every connection of this process is closed, so none holds the old pages.
         connections.close_all()
         with _open(target) as live:
+            changes = counted_changes(live)
             copy.backup(live)
+            # The count of changes only goes forward, so that nothing keyed by a count reached
+            # before the restore (a kept dashboard, an export's ETag) is taken for the rows now
+            # restored.
+            if changes is not None:
+                live.execute(
+                    "UPDATE roadmap_dashboardstate SET changes = MAX(changes, ?) + 1", (changes,)
+                )
+                live.commit()
+
+
+def counted_changes(database) -> int | None:
+    """Return the count of changes of a tracker database (None before it was counted)."""
+    try:
+        row = database.execute("SELECT changes FROM roadmap_dashboardstate").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row[0] if row else None
 
 
 def _check(database, name) -> None:

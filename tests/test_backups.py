@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from roadmap.models import Milestone
+from roadmap.models import DashboardState, Milestone
 from tests.factories import MilestoneFactory
 
 EMBEDDED = pytest.mark.skipif(
@@ -32,6 +32,20 @@ def test_a_restore_brings_back_the_state_of_the_backup(tmp_path):
 
     assert list(Milestone.objects.values_list("pk", "title_ja")) == [(kept.pk, "バックアップ前")]
     assert not Milestone.objects.filter(pk=added.pk).exists()
+
+
+@EMBEDDED
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_moves_the_count_of_changes_past_any_reached_before(tmp_path):
+    # The row migration 0011 made: an earlier test's flush may have emptied the table.
+    DashboardState.objects.get_or_create(pk=DashboardState.ROW)
+    backup_file = tmp_path / "tracker.sqlite3"
+    call_command("backup", "--output", str(backup_file), stdout=io.StringIO())
+    MilestoneFactory()
+    MilestoneFactory()
+    reached = DashboardState.changes_now()
+    call_command("restore", str(backup_file), stdout=io.StringIO())
+    assert DashboardState.changes_now() == reached + 1
 
 
 @EMBEDDED
