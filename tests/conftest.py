@@ -117,6 +117,19 @@ def security_log(caplog):
     return caplog
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start each test with nothing kept: rolling its writes back rewinds the count of changes.
+
+    A kept dashboard is keyed by that count, which only moves forward outside the tests.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def static_files_without_collectstatic():
     """Serve static files from the apps, as in development, so no collectstatic is needed."""

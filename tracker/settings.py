@@ -133,6 +133,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("SQLITE_TEST_DATABASE") or str(VAR_DIR / "test.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Where the dashboard keeps its rendered bodies (roadmap.views.dashboard), keyed by the database's
+# count of changes, so a body is never shown once out of date: each web process its own, in memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": env_int("DASHBOARD_CACHE_SECONDS", 600),
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    }
+}
 # So that `manage.py loaddata plan_2024` finds the 2024 plan.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
