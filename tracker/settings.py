@@ -139,7 +139,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "TIMEOUT": env_int("DASHBOARD_CACHE_SECONDS", 600),
-        "OPTIONS": {"MAX_ENTRIES": 200},
+        "OPTIONS": {"MAX_ENTRIES": 50},
     }
 }
 # So that `manage.py loaddata plan_2024` finds the 2024 plan.
