@@ -7,7 +7,7 @@ summarises ten milestones or thirty-five thousand.
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce, Left, StrIndex
 
 from roadmap.models import DeadlineRevision, Initiative, Milestone, Organization
@@ -27,11 +27,13 @@ ROLLUP_SQL = (
 
 
 def slipped_condition():
-    """Return the condition of a milestone whose deadline was ever moved later."""
-    later = DeadlineRevision.objects.filter(
-        milestone=OuterRef("pk"), new_deadline__gt=F("old_deadline")
-    )
-    return Exists(later)
+    """Return the condition of a milestone whose deadline was ever moved later.
+
+    An IN over the revisions, which the database reads once into a hash, rather than a
+    correlated EXISTS looked up once per milestone counted.
+    """
+    later = DeadlineRevision.objects.filter(new_deadline__gt=F("old_deadline"))
+    return Q(pk__in=later.values("milestone_id"))
 
 
 def status_counts():

@@ -1,19 +1,20 @@
 """The unfiltered dashboard's figures, stored and read back instead of counted per request.
 
-Database triggers (migrations 0011, 0020 and 0023) count every statement that writes milestones,
-deadline revisions, organizations, initiatives or milestone editions (and the rest of what the
-dashboard shows) in ``DashboardState.changes``, whoever writes them: services, the admin,
-imports, the scheduler, a hand-written UPDATE. The figures are stored as
+Database triggers (migrations 0011 and 0020) count every statement that writes milestones,
+deadline revisions, organizations, initiatives or milestone editions in
+``DashboardState.changes``, whoever writes them: services, the admin, imports, the scheduler, a
+hand-written UPDATE. The figures are stored as
 ``DashboardTally`` rows together with the count they were made at; a request finds them current
 when no write has happened since and reads them — a few rows, however many milestones there are
 — and otherwise counts afresh from the milestones and stores the result. ``recount`` does the
 same on demand and says whether the stored figures had drifted (``manage.py recount_dashboard``).
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,11 +50,38 @@ class OwnerRows:
 
 
 def current() -> Figures:
-    """Return the unfiltered dashboard's figures, counting them afresh only if they changed."""
+    """Return the unfiltered dashboard's figures, counting them afresh only if they changed.
+
+    One request counts at a time: while another process is counting, a request shows the
+    figures stored before (a count behind at most) rather than count the same again.
+    """
     state = DashboardState.objects.filter(pk=STATE).first()
     if state is None or state.counted != state.changes:
-        count_and_store(state.changes if state else None)
+        with counting_alone() as alone:
+            if alone or state is None or state.counted is None:
+                count_and_store(state.changes if state else None)
     return stored()
+
+
+# The PostgreSQL advisory lock held by the one process counting the figures.
+COUNTING_LOCK = 0x726F61646D6170  # "roadmap"
+
+
+@contextmanager
+def counting_alone():
+    """Yield whether this process is the only one counting (always, but on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [COUNTING_LOCK])
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [COUNTING_LOCK])
 
 
 def stored() -> Figures:

@@ -4,9 +4,12 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from roadmap import tallies
-from roadmap.models import DashboardTally, Milestone, Organization
+from roadmap.models import DashboardState, DashboardTally, Milestone, Organization
+from roadmap.programme.models import SystemTally
+from roadmap.programme.snapshots import take_snapshot
 from roadmap.services.milestones import revise_deadline, set_status
 from roadmap.services.scheduler import flag_overdue
 from tests.factories import (
@@ -114,3 +117,40 @@ def test_the_dashboard_page_shows_a_change_at_once(client, plan):
     assert (area["total"], area["cancelled"]) == (3, 1)
     [row] = response.context["owners"].object_list
     assert (row["owner__code"], row["cancelled"]) == ("131016", 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_while_one_process_counts_the_others_show_the_figures_stored_before(plan):
+    import psycopg
+
+    owner, (first, *_) = plan
+    tallies.current()
+    set_status(milestone=first, status=Status.DONE, user=owner.user)
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    ) as counting:
+        counting.execute("SELECT pg_advisory_lock(%s)", [tallies.COUNTING_LOCK])
+        [area] = tallies.current().areas
+        assert (area["total"], area["done"]) == (3, 0)
+        counting.execute("SELECT pg_advisory_unlock(%s)", [tallies.COUNTING_LOCK])
+    [area] = tallies.current().areas
+    assert (area["total"], area["done"]) == (3, 1)
+    assert stored_rows() == tallies.counted_afresh()
+
+
+@pytest.mark.usefixtures("plan")
+def test_what_the_dashboard_shows_besides_milestones_moves_its_own_count():
+    changes, shown = DashboardState.changes_now(shown=True)
+    take_snapshot(as_of=date(2026, 3, 31))
+    SystemTally.objects.update(complete=0)
+
+    after = DashboardState.changes_now(shown=True)
+    # The stored figures and the exports follow the milestones alone: nothing to count again.
+    assert after[0] == changes
+    assert after[1] > shown

@@ -4,20 +4,22 @@ from django.db import models
 
 
 class DashboardState(models.Model):
-    """How often what the dashboard counts has changed, and at which change it was counted.
+    """How often what the dashboard shows has changed, and at which change it was counted.
 
-    Database triggers (migrations 0011, 0020 and 0023) add one to ``changes`` whenever a
-    statement writes milestones, deadline revisions, organizations, initiatives, milestone
-    editions, the programme's tallies, snapshots or designations, indicators or measurements;
+    Database triggers add one to ``changes`` whenever a statement writes milestones, deadline
+    revisions, organizations, initiatives or milestone editions (migrations 0011 and 0020), and
+    to ``shown_changes`` whenever one writes the rest of what the dashboard shows: the
+    programme's tallies, snapshots and designations, indicators and measurements (0023).
     ``counted`` is the value of ``changes`` the stored tallies were counted at. One row. The
-    exports' and the dashboard's ETags and the dashboard's kept body are made from ``changes``
-    too (``roadmap.views.reading.changes_tag``).
+    exports' ETags are made from ``changes``; the dashboard's ETag and kept body from both
+    (``roadmap.views.reading.changes_tag``).
     """
 
     # The one row's key.
     ROW = 1
 
     changes = models.BigIntegerField(default=0)
+    shown_changes = models.BigIntegerField(default=0)
     counted = models.BigIntegerField(null=True, blank=True)
     counted_at = models.DateTimeField(null=True, blank=True)
 
@@ -25,9 +27,16 @@ class DashboardState(models.Model):
         return f"{self.changes} changes, counted at {self.counted}"
 
     @classmethod
-    def changes_now(cls) -> int | None:
-        """Return how many changes have been counted so far (None without the row)."""
-        return cls.objects.filter(pk=cls.ROW).values_list("changes", flat=True).first()
+    def changes_now(cls, *, shown: bool = False) -> int | tuple[int, int] | None:
+        """Return how many changes have been counted so far (None without the row).
+
+        With ``shown``, the pair of both counts: milestones' and the rest the dashboard shows.
+        """
+        fields = ("changes", "shown_changes") if shown else ("changes",)
+        row = cls.objects.filter(pk=cls.ROW).values_list(*fields).first()
+        if row is None or shown:
+            return row
+        return row[0]
 
 
 class DashboardTally(models.Model):

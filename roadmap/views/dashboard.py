@@ -4,9 +4,10 @@ The programme's figures (the map of Japan, the bars, the trend) are the programm
 (``roadmap.programme.rates``), live or as of a snapshot (``?as_of=``) exactly as /programme/
 shows them; the dashboard computes no rate of its own.
 
-Its body is rendered once for each count of changes (``reading.changes_tag``), language, day
-and address, and kept in the cache: until something it shows is written, a request reads one
-row, and a client holding the page gets 304 Not Modified. The page around the body (the
+Its body is rendered once for each pair of counts of changes (``reading.changes_tag``, the
+milestones' and the rest it shows), language, day and address, and kept in the cache: until
+something it shows is written, a request reads one row, and a client holding the page gets 304
+Not Modified. The page around the body (the
 reader's menu, the language form's CSRF token, the print header) is rendered per request.
 """
 
@@ -43,7 +44,7 @@ def dashboard(request):
     )
     snapshot = snapshot_of(request.GET.get("as_of", ""))
     current, today = language.current(), timezone.localdate()
-    shown = changes_tag(RENDERING, current, today, request.get_full_path())
+    shown = changes_tag(RENDERING, current, today, request.get_full_path(), shown=True)
     # The page around the body differs by reader: a signed-in reader's menu and CSRF token.
     etag = f'"{digest(shown, request.user.pk)}"'
     response = get_conditional_response(request, etag=etag)

@@ -83,15 +83,16 @@ def text_answer(request, status, problems):
     return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
 
 
-def changes_tag(*parts) -> str:
-    """Return a tag that changes whenever anything the pages show changes, or ``parts`` do.
+def changes_tag(*parts, shown: bool = False) -> str:
+    """Return a tag that changes whenever the milestones change, or ``parts`` do.
 
     It is made of the stored count of changes (``DashboardState.changes``, moved by database
-    triggers with every statement that writes milestones, their owners, initiatives, revisions,
-    editions, the programme's tallies, snapshots and designations, indicators or measurements)
-    and of ``parts``, which stand for the request: one row is read, however much the page shows.
+    triggers with every statement that writes milestones, their owners, initiatives, revisions
+    or editions) and of ``parts``, which stand for the request: one row is read, however much
+    the page shows. With ``shown``, also the count of the rest the dashboard shows (the
+    programme's tallies, snapshots and designations, indicators and measurements).
     """
-    changes = DashboardState.changes_now()
+    changes = DashboardState.changes_now(shown=shown)
     if changes is None:
         # No counter row (a database emptied by hand): a tag that no later request matches.
         changes = f"uncounted {secrets.token_hex(8)}"
