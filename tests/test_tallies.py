@@ -146,6 +146,7 @@ def test_while_one_process_counts_the_others_show_the_figures_stored_before(plan
 
 @pytest.mark.usefixtures("plan")
 def test_what_the_dashboard_shows_besides_milestones_moves_its_own_count():
+    DashboardState.objects.get_or_create(pk=DashboardState.ROW)
     changes, shown = DashboardState.changes_now(shown=True)
     take_snapshot(as_of=date(2026, 3, 31))
     SystemTally.objects.update(complete=0)
