@@ -33,7 +33,8 @@ WORD_BYTES = 39
 OWN_HEADERS = {"from", "to", "cc", "reply-to", "date", "message-id"}
 _LINE_BREAKS = re.compile(r"\r\n|\r")
 # Where a header may be folded: before a space, or after a comma in a list without spaces.
-_FOLDS = re.compile(r"(?= )|(?<=,)")
+_SPACES = re.compile(r"(?= )")
+_COMMAS = re.compile(r"(?<=,)")
 
 
 class TwoPartMessage(EmailMultiAlternatives):
@@ -201,16 +202,29 @@ def subject_header(subject: str) -> str:
 
 
 def folded(line: str) -> str:
-    """Return a header line folded before spaces or after commas to fit in 78 characters."""
-    if len(line) <= FOLD_AT:
-        return line
+    """Return a header line folded before spaces to fit in 78 characters.
+
+    A line with no space to fold at that would still pass the 998 characters RFC 5322 allows (a
+    long list of ids) is folded after commas too, which puts a space after those commas.
+    """
+    lines = _packed(line, _SPACES, FOLD_AT)
+    return "\n".join(
+        "\n".join(_packed(each, _COMMAS, LONGEST_LINE)) if len(each) > LONGEST_LINE else each
+        for each in lines
+    )
+
+
+def _packed(line: str, breaks: re.Pattern, width: int) -> list[str]:
+    """Return ``line`` cut where ``breaks`` match into lines of at most ``width`` if they can."""
+    if len(line) <= width:
+        return [line]
     lines, current = [], ""
-    for piece in _FOLDS.split(line):
-        if current and len(current) + len(piece) > FOLD_AT:
+    for piece in breaks.split(line):
+        if current and len(current) + len(piece) > width:
             lines.append(current)
-            # A fold is a line break before white space: one is added where the line had none.
+            # A fold is a line break before white space: one is added where the line has none.
             current = piece if piece.startswith(" ") else " " + piece
         else:
             current += piece
     lines.append(current)
-    return "\n".join(lines)
+    return lines
