@@ -5,7 +5,9 @@ rendered once per run and language with markers in place of an entry's values (a
 sections' entries), and what they give becomes a format string; each digest is then filled in
 with its entries' values, escaped for the HTML body. The wording and markup stay in the
 templates, while a digest costs a few string joins rather than a template rendering: runs mail
-thousands of them.
+thousands of them. For the same reason the entries are made from rows of values (``COLUMNS``)
+rather than model objects, and the message is a ``TwoPartMessage``, written out as MIME by
+string formatting (``roadmap.services.written_mail``).
 """
 
 import html
@@ -145,13 +147,13 @@ def digest_message(
     counts = {f"{name}_count": len(sections[name]) for name in SECTIONS}
     present = tuple(name for name in SECTIONS if sections[name])
     parts = {}
-    for part, escape in (("txt", str), ("html", html.escape)):
+    for part in ("txt", "html"):
         filled = {}
         for name in present:
             kind = "indicator" if name == "behind" else "milestone"
             form = templates.entry(kind, part, language)
             filled[name] = "".join(
-                form.format_map({key: escape(str(value)) for key, value in entry.items()})
+                form.format_map(entry if part == "txt" else _escaped(entry))
                 for entry in sections[name]
             )
         parts[part] = templates.body(part, language, as_of, present).format_map(filled)
@@ -165,6 +167,10 @@ def digest_message(
         headers={NOTICES_HEADER: ",".join(str(notice.pk) for notice in notices)},
         alternatives=[(parts["html"], "text/html")],
     )
+
+
+def _escaped(entry: dict) -> dict:
+    return {key: html.escape(str(value)) for key, value in entry.items()}
 
 
 def section_of(entry: dict) -> str:
