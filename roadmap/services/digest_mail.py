@@ -5,7 +5,9 @@ rendered once per run and language with markers in place of an entry's values (a
 sections' entries), and what they give becomes a format string; each digest is then filled in
 with its entries' values, escaped for the HTML body. The wording and markup stay in the
 templates, while a digest costs a few string joins rather than a template rendering: runs mail
-thousands of them.
+thousands of them. For the same reason the entries are made from rows of values (``COLUMNS``)
+rather than model objects, and the message is a ``TwoPartMessage``, written out as MIME by
+string formatting (``roadmap.services.written_mail``).
 """
 
 import html
@@ -15,7 +17,6 @@ from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import translation
@@ -24,7 +25,9 @@ from django.utils.translation import gettext, ngettext
 
 from roadmap import periods
 from roadmap.exports import url_of
+from roadmap.language import pick
 from roadmap.models import Milestone, Notification
+from roadmap.services.written_mail import TwoPartMessage
 
 # Stands for a value while a template is turned into a format string; no template escapes it.
 MARK = "\x00"
@@ -34,6 +37,16 @@ MILESTONE_FIELDS = ("title", "deadline_iso", "fiscal_year", "when", "phrase", "s
 MILESTONE_FIELDS += ("edit_url",)
 INDICATOR_FIELDS = ("title", "measured", "target", "source", "url")
 SECTIONS = ("overdue", "due_soon", "behind")
+# What an entry shows of its notice, read with the notice as one row of plain values: a run
+# reads thousands, and model objects of each notice, milestone and indicator would cost more
+# than making the digests.
+COLUMNS = ("pk", "kind", "deadline", "milestone_id", "measurement_id")
+COLUMNS += ("milestone__title_ja", "milestone__title_en", "milestone__phrase", "milestone__status")
+COLUMNS += ("measurement__value", "measurement__measured_on", "measurement__source")
+COLUMNS += tuple(
+    f"measurement__indicator__{name}"
+    for name in ("ref", "name_ja", "name_en", "unit_ja", "unit_en", "target_value", "target_on")
+)
 # The header of each digest that names the ids of the notices it carries.
 NOTICES_HEADER = "X-Roadmap-Notices"
 
@@ -123,25 +136,9 @@ def labels() -> dict:
     }
 
 
-def build_digest(
-    recipient, notices, *, as_of, connection=None, templates=None
-) -> EmailMultiAlternatives:
-    """Return the digest of ``notices`` for ``recipient``, in the recipient's language."""
-    with translation.override(recipient.language):
-        entries = [item(notice, as_of, recipient.language) for notice in notices]
-        return digest_message(
-            recipient,
-            notices,
-            entries,
-            as_of=as_of,
-            connection=connection,
-            templates=templates or DigestTemplates.load(),
-        )
-
-
 def digest_message(
     recipient, notices, entries, *, as_of, templates, connection=None
-) -> EmailMultiAlternatives:
+) -> TwoPartMessage:
     """Return the message of the ``notices`` (their ``entries`` made by ``item``)."""
     language = recipient.language
     sections = {name: [] for name in SECTIONS}
@@ -150,27 +147,30 @@ def digest_message(
     counts = {f"{name}_count": len(sections[name]) for name in SECTIONS}
     present = tuple(name for name in SECTIONS if sections[name])
     parts = {}
-    for part, escape in (("txt", str), ("html", html.escape)):
+    for part in ("txt", "html"):
         filled = {}
         for name in present:
             kind = "indicator" if name == "behind" else "milestone"
             form = templates.entry(kind, part, language)
             filled[name] = "".join(
-                form.format_map({key: escape(str(value)) for key, value in entry.items()})
+                form.format_map(entry if part == "txt" else _escaped(entry))
                 for entry in sections[name]
             )
         parts[part] = templates.body(part, language, as_of, present).format_map(filled)
     subject = templates.subject_line(counts, language)
     # The notices' ids let a mail server's log be matched with the notices in the admin.
-    message = EmailMultiAlternatives(
+    return TwoPartMessage(
         subject,
         parts["txt"],
         to=[recipient.address],
         connection=connection,
         headers={NOTICES_HEADER: ",".join(str(notice.pk) for notice in notices)},
+        alternatives=[(parts["html"], "text/html")],
     )
-    message.attach_alternative(parts["html"], "text/html")
-    return message
+
+
+def _escaped(entry: dict) -> dict:
+    return {key: html.escape(str(value)) for key, value in entry.items()}
 
 
 def section_of(entry: dict) -> str:
@@ -180,23 +180,23 @@ def section_of(entry: dict) -> str:
 
 
 def item(notice, as_of, language) -> dict:
-    """Return the values of one notice's entry, in the active language."""
+    """Return the values of one notice's entry (a row of ``COLUMNS``), in the active language."""
     # Dates and phrases are made here once, not by template filters and tags in both parts.
     if notice.measurement_id is not None:
         return _indicator_item(notice, language)
-    milestone = notice.milestone
     overdue = notice.kind == Notification.Kind.OVERDUE
     days = abs((as_of - notice.deadline).days)
+    status = notice.milestone__status
     return {
         "overdue": overdue,
-        "title": milestone.title(language),
+        "title": pick(language, notice.milestone__title_ja, notice.milestone__title_en),
         "deadline_iso": notice.deadline.isoformat(),
         "fiscal_year": periods.fiscal_year_label(periods.fiscal_year(notice.deadline), language),
-        "when": _when(overdue, days),
-        "phrase": milestone.phrase or "—",
-        "status": status_labels(language).get(milestone.status, milestone.status),
-        "url": url_of(milestone.pk),
-        "edit_url": url_of(milestone.pk, "admin:roadmap_milestone_change"),
+        "when": _when(overdue, days, language),
+        "phrase": notice.milestone__phrase or "—",
+        "status": status_labels(language).get(status, status),
+        "url": url_of(notice.milestone_id),
+        "edit_url": url_of(notice.milestone_id, "admin:roadmap_milestone_change"),
     }
 
 
@@ -208,21 +208,30 @@ def status_labels(language: str) -> dict:
 
 
 def _indicator_item(notice, language) -> dict:
-    measurement = notice.measurement
-    indicator = measurement.indicator
-    unit = indicator.unit(language)
+    unit = pick(
+        language, notice.measurement__indicator__unit_ja, notice.measurement__indicator__unit_en
+    )
     return {
-        "title": indicator.name(language),
+        "title": pick(
+            language,
+            notice.measurement__indicator__name_ja,
+            notice.measurement__indicator__name_en,
+        ),
         "measured": gettext("%(value)s %(unit)s on %(day)s")
-        % {"value": number(measurement.value), "unit": unit, "day": measurement.measured_on},
+        % {
+            "value": number(notice.measurement__value),
+            "unit": unit,
+            "day": notice.measurement__measured_on,
+        },
         "target": gettext("%(value)s %(unit)s by %(day)s")
         % {
-            "value": number(indicator.target_value),
+            "value": number(notice.measurement__indicator__target_value),
             "unit": unit,
-            "day": indicator.target_on or "—",
+            "day": notice.measurement__indicator__target_on or "—",
         },
-        "source": measurement.source,
-        "url": f"{settings.SITE_URL}{reverse('roadmap:dashboard')}#indicator-{indicator.ref}",
+        "source": notice.measurement__source,
+        "url": f"{settings.SITE_URL}{reverse('roadmap:dashboard')}"
+        f"#indicator-{notice.measurement__indicator__ref}",
     }
 
 
@@ -231,8 +240,15 @@ def number(value) -> str:
     return f"{value.normalize():,f}"
 
 
-def _when(overdue, days) -> str:
-    """Return how far past or before the deadline the item is, in the active language."""
+@lru_cache(maxsize=1024)
+def _when(overdue, days, language) -> str:
+    """Return how far past or before the deadline the item is, in ``language``."""
+    # Made once per language and number of days: the translation catalogs are slow to ask.
+    with translation.override(language):
+        return _days_phrase(overdue, days)
+
+
+def _days_phrase(overdue, days) -> str:
     if overdue:
         return ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
     if days == 0:

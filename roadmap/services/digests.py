@@ -33,7 +33,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 
-from roadmap.models import Notification
+from roadmap.models import Milestone, Notification
 from roadmap.services import digest_mail
 from roadmap.services.digest_mail import DigestTemplates
 from roadmap.services.isolation import Failures
@@ -66,6 +66,10 @@ NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed 
 FAILURES = Failures("send_digests")
 # Every statement that marks a notice also ends its claim.
 UNCLAIMED = {"claim": None, "claimed_at": None}
+# A claimed notice is read as one row: what its entry shows, and what the run needs besides.
+COLUMNS = tuple(
+    dict.fromkeys((*digest_mail.COLUMNS, "recipient", "attempts", "milestone__deadline"))
+)
 
 
 def send_digests(*, as_of: date | None = None, now: datetime | None = None) -> dict:
@@ -198,7 +202,8 @@ def _send_batch(recipients, run) -> list[Recipient]:
         [n for waiting in notices.values() for n in waiting if not _still_applies(n)]
     )
     connection, sent = get_connection(), []
-    with mail_session(connection):
+    # One cursor for the batch's marking statements rather than one for each digest.
+    with mail_session(connection), database.cursor() as cursor:
         try:
             for index, recipient in enumerate(recipients):
                 if index and timezone.now() - claimed_at > CLAIM_USE_FOR:
@@ -210,36 +215,35 @@ def _send_batch(recipients, run) -> list[Recipient]:
                     if _send_isolated(recipient, current, entries, run, connection):
                         sent.append(current)
                 if len(sent) >= MARK_EVERY:
-                    _mark_sent(sent, run)
+                    _mark_sent(sent, run, cursor)
         finally:
             # Also when the run is stopped by an exception: what went out is marked sent.
-            _mark_sent(sent, run)
+            _mark_sent(sent, run, cursor)
     return []
 
 
-def _mark_sent(sent, run) -> None:
+def _mark_sent(sent, run, cursor) -> None:
     """Mark the notices of the digests in ``sent`` as sent, with one statement, and empty it."""
     ids = [notice.pk for current in sent for notice in current]
     if ids:
         table = database.ops.quote_name(Notification._meta.db_table)
         # Written out: this statement runs once per digest, the ORM would cost more than it.
-        with database.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET state = %s, sent_at = %s, attempts = attempts + 1,"  # noqa: S608
-                f" claim = NULL, claimed_at = NULL WHERE id IN ({', '.join(['%s'] * len(ids))})",
-                [
-                    Notification.State.SENT.value,
-                    database.ops.adapt_datetimefield_value(run.now),
-                    *ids,
-                ],
-            )
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, sent_at = %s, attempts = attempts + 1,"  # noqa: S608
+            f" claim = NULL, claimed_at = NULL WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            [
+                Notification.State.SENT.value,
+                database.ops.adapt_datetimefield_value(run.now),
+                *ids,
+            ],
+        )
         run.counts["mails"] += len(sent)
         run.counts["notifications"] += len(ids)
     sent.clear()
 
 
-def _claim(addresses, now, *, key) -> dict[str, list[Notification]]:
-    """Claim the addresses' notices that no other run holds; return them by address."""
+def _claim(addresses, now, *, key) -> dict[str, list]:
+    """Claim the addresses' notices that no other run holds; return their rows by address."""
     with transaction.atomic():
         # One statement: the rows stay locked until they carry the claim.
         locked = (
@@ -251,8 +255,8 @@ def _claim(addresses, now, *, key) -> dict[str, list[Notification]]:
         Notification.objects.filter(pk__in=locked).update(claim=key, claimed_at=timezone.now())
     claimed = (
         Notification.objects.filter(claim=key)
-        .select_related("milestone", "measurement__indicator")
         .order_by("recipient", _overdue_first(), "deadline", "pk")
+        .values_list(*COLUMNS, named=True)
     )
     by_address, later = defaultdict(list), []
     for notice in claimed:
@@ -336,8 +340,10 @@ def _still_applies(notice) -> bool:
     if notice.milestone_id is None:
         # A behind-target notice reports a measurement, which stays what it was.
         return True
-    milestone = notice.milestone
-    return not milestone.is_closed and milestone.deadline == notice.deadline
+    return (
+        notice.milestone__status not in Milestone.CLOSED_STATUSES
+        and notice.milestone__deadline == notice.deadline
+    )
 
 
 def _mark_no_longer_applying(notices) -> None:
