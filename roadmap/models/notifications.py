@@ -118,12 +118,16 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("Not e-mailed (digests off)")
 
     recipient = models.EmailField(_("recipient"))
+    # Every notice is written twice at least (claimed, then marked sent) and each index costs
+    # each write: the user's notices are found through the inbox index, which begins with the
+    # user, and a measurement's through a partial index of the notices that have one.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     milestone = models.ForeignKey(
         Milestone, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
@@ -135,6 +139,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     deadline = models.DateField(
@@ -189,6 +194,11 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at"], name="notification_inbox"),
             models.Index(
                 fields=["claim"], name="notification_claim", condition=Q(claim__isnull=False)
+            ),
+            models.Index(
+                fields=["measurement"],
+                name="notification_measurement",
+                condition=Q(measurement__isnull=False),
             ),
         ]
         verbose_name = _("notification")
