@@ -137,6 +137,10 @@ def prepare(work: Path) -> Path:
     # The jobs during the load do a whole morning's work each run, not what the last run left.
     Notification.objects.all().delete()
     Milestone.objects.exclude(overdue_since=None).update(overdue_since=None)
+    # What the last run rewrote is vacuumed, as autovacuum would have done since (it may be off
+    # on a test machine): each run starts from the same tables, not from its predecessors' dead
+    # rows.
+    standardization.refresh_statistics()
     programme = Milestone.objects.filter(ref__startswith=standardization.REF_PREFIX)
     ids = list(programme.order_by("?").values_list("pk", flat=True)[:2000])
     codes = list(

@@ -155,3 +155,20 @@ def test_what_the_dashboard_shows_besides_milestones_moves_its_own_count():
     # The stored figures and the exports follow the milestones alone: nothing to count again.
     assert after[0] == changes
     assert after[1] > shown
+
+
+def test_a_change_rewrites_only_the_stored_rows_it_alters(plan):
+    owner, (first, *_) = plan
+    tallies.current()
+    before = dict(DashboardTally.objects.values_list("pk", "figures"))
+    set_status(milestone=first, status=Status.DONE, user=owner.user)
+
+    tallies.current()
+
+    after = dict(DashboardTally.objects.values_list("pk", "figures"))
+    # The same rows, kept in place: none deleted and written again.
+    assert after.keys() == before.keys()
+    rewritten = [pk for pk in after if after[pk] != before[pk]]
+    # The area, the owner, and the prefecture and system progress of the milestone's body.
+    assert 1 <= len(rewritten) <= 4
+    assert_current()
