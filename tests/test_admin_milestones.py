@@ -406,8 +406,8 @@ def test_a_superuser_sends_failed_notifications_again(admin_client, milestone_a,
     )
 
     content = response.content.decode()
-    assert "1 notification will go out with the next digests." in content
-    assert "1 selected notification had not failed and was left as it was." in content
+    assert "1 件の通知を次のダイジェストで送信します。" in content
+    assert "選択した通知のうち 1 件は送信に失敗していないため、そのままにしました。" in content
     failed.refresh_from_db()
     sent.refresh_from_db()
     assert (failed.state, failed.attempts, failed.last_error) == ("pending", 0, "")
