@@ -12,7 +12,6 @@ same on demand and says whether the stored figures had drifted (``manage.py reco
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import zip_longest
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -132,57 +131,50 @@ def progress_row(row: dashboard.Progress) -> dict:
     }
 
 
-def count_and_store(changes) -> dict[str, list[dict]]:
-    """Count every section afresh and store it as counted at ``changes``; return the rows."""
+def count_and_store(changes) -> int:
+    """Count every section afresh and store it as counted at ``changes``.
+
+    Return how many stored rows differed from the fresh count.
+    """
     # Read before counting: a write that lands meanwhile leaves the figures marked stale.
     figures = counted_afresh()
     with transaction.atomic():
         # One writer at a time: a second request waits here, then stores the same figures.
         state, _ = DashboardState.objects.select_for_update().get_or_create(pk=STATE)
-        store(figures)
+        differed = store(figures)
         # Storing the tallies is not a change of what they count.
         DashboardState.objects.filter(pk=STATE).update(
             counted=state.changes if changes is None else changes, counted_at=timezone.now()
         )
-    return figures
+    return differed
 
 
-def store(figures: dict[str, list[dict]]) -> None:
-    """Write the rows of ``figures`` that differ from those stored, and only those.
+def store(figures: dict[str, list[dict]]) -> int:
+    """Write the rows of ``figures`` that differ from those stored, and only those; return
+    how many rows were written or removed.
 
     A change to one milestone alters a few rows (its area, its owner, its prefecture and
     system): rewriting the two thousand others each time would leave as many dead rows for
     vacuum, and under a steady stream of saves the table would grow faster than it is vacuumed.
     """
-    stored = {(tally.section, tally.position): tally for tally in DashboardTally.objects.all()}
+    kept = {(tally.section, tally.position): tally for tally in DashboardTally.objects.all()}
     changed, added = [], []
     for section, rows in figures.items():
         for position, row in enumerate(rows):
-            tally = stored.pop((section, position), None)
+            tally = kept.pop((section, position), None)
             if tally is None:
                 added.append(DashboardTally(section=section, position=position, figures=row))
             elif tally.figures != row:
                 tally.figures = row
                 changed.append(tally)
-    if stored:
-        DashboardTally.objects.filter(pk__in=[tally.pk for tally in stored.values()]).delete()
+    if kept:
+        DashboardTally.objects.filter(pk__in=[tally.pk for tally in kept.values()]).delete()
     DashboardTally.objects.bulk_update(changed, ["figures"], batch_size=500)
     DashboardTally.objects.bulk_create(added)
+    return len(changed) + len(added) + len(kept)
 
 
 def recount() -> int:
     """Count afresh, store, and return how many stored rows differed from the fresh count."""
-    before = {
-        section: list(
-            DashboardTally.objects.filter(section=section)
-            .order_by("position")
-            .values_list("figures", flat=True)
-        )
-        for section in SECTIONS
-    }
     state = DashboardState.objects.filter(pk=STATE).first()
-    after = count_and_store(state.changes if state else None)
-    return sum(
-        sum(1 for old, new in zip_longest(before[section], after[section]) if old != new)
-        for section in SECTIONS
-    )
+    return count_and_store(state.changes if state else None)
