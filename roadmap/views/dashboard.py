@@ -7,8 +7,8 @@ shows them; the dashboard computes no rate of its own.
 Its body is rendered once for each pair of counts of changes (``reading.changes_tag``, the
 milestones' and the rest it shows), language, day and address, and kept in the cache: until
 something it shows is written, a request reads one row, and a client holding the page gets 304
-Not Modified. The page around the body (the
-reader's menu, the language form's CSRF token, the print header) is rendered per request.
+Not Modified. The page around the body (the reader's menu, the language form's CSRF token, the
+print header) is rendered per request.
 """
 
 from django.core.cache import cache
