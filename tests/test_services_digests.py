@@ -6,15 +6,16 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.utils import timezone
 
-from roadmap.models import Milestone, Notification
+from roadmap.models import Milestone, Notification, SentMark
 from roadmap.services import digests
-from roadmap.services.digests import FIRST_RETRY, NO_LONGER_APPLIES, send_digests
+from roadmap.services.digests import FIRST_RETRY, MARK_EVERY, NO_LONGER_APPLIES, send_digests
 from roadmap.services.milestones import bulk_set_status, create_milestone, set_status
 from roadmap.services.scheduler import queue_notifications
 from tests.factories import (
@@ -381,21 +382,30 @@ def test_sending_costs_the_same_queries_whatever_the_number_of_notices(
         user = UserFactory()
         for _ in range(per_recipient):
             notice(user=user)
-    # Skip opted-out, list recipients, (PostgreSQL) lock and unlock the run's key; per batch:
-    # savepoint, claim, release, read the claimed; mark the sent, one statement per MARK_EVERY.
-    run_key = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(2 + run_key + 4 + math.ceil(3 / digests.MARK_EVERY)):
+    # Fold the marks left by a killed run, skip opted-out, list recipients, (PostgreSQL) lock
+    # and unlock the run's key; per batch: savepoint, claim, release, read the claimed; mark the
+    # sent, one statement per MARK_EVERY; fold the batch's marks.
+    with django_assert_num_queries(run_statements(batches=1, marks=math.ceil(3 / MARK_EVERY))):
         assert send()["notifications"] == 3 * per_recipient
 
 
+def run_statements(*, batches, marks):
+    """Return how many statements a digest run makes with this many batches and marks."""
+    run_key = 2 if connection.vendor == "postgresql" else 0
+    # PostgreSQL folds the marks with one statement; SQLite with two, in a savepoint here.
+    fold = 1 if connection.vendor == "postgresql" else 4
+    return fold + 2 + run_key + batches * (4 + fold) + marks
+
+
 def test_sent_digests_are_marked_by_one_statement_per_group(django_assert_num_queries):
-    recipients = 2 * digests.MARK_EVERY + 5
+    recipients = 2 * MARK_EVERY + 5
     for index in range(recipients):
         notice(user=UserFactory(email=f"owner{index}@example.go.jp"))
-    run_key = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(2 + run_key + 4 + math.ceil(recipients / digests.MARK_EVERY)):
+    marks = math.ceil(recipients / MARK_EVERY)
+    with django_assert_num_queries(run_statements(batches=1, marks=marks)):
         assert send()["mails"] == recipients
     assert states() == ["sent"] * recipients
+    assert not SentMark.objects.exists()
 
 
 @pytest.fixture
@@ -554,7 +564,56 @@ def test_a_worker_killed_mid_batch_has_marked_every_digest_it_sent(settings):
     assert states() == ["sent"] * 3
 
 
+def test_a_digest_mailed_by_a_worker_killed_before_marking_it_sent_is_not_mailed_again():
+    queued = notice()
+    # Killed outright after the mail server took the digest and its mark was written, before
+    # the batch's marks were folded: the claim's run is gone and the notice still pending.
+    mailed_at = NOW - timedelta(minutes=20)
+    expired = timezone.now() - digests.CLAIM_EXPIRES - timedelta(minutes=1)
+    Notification.objects.update(claim=OTHER_RUN, claimed_at=expired)
+    SentMark.objects.create(notification=queued, sent_at=mailed_at)
+    assert send()["mails"] == 0
+    assert mail.outbox == []
+    queued.refresh_from_db()
+    assert (queued.state, queued.sent_at, queued.attempts, queued.claim) == (
+        "sent",
+        mailed_at,
+        1,
+        None,
+    )
+    assert not SentMark.objects.exists()
+
+
+def test_a_notice_another_run_is_mailing_is_left_to_it_when_its_user_turns_digests_off():
+    queued = notice()
+    UserPreferenceFactory(user=queued.user, digests_enabled=False)
+    Notification.objects.update(claim=OTHER_RUN, claimed_at=timezone.now())
+    with live_run(OTHER_RUN):
+        send()
+    queued.refresh_from_db()
+    assert (queued.state, queued.claim) == ("pending", OTHER_RUN)
+
+
 # Two workers at once -------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_recipient_whose_notices_another_run_is_claiming_is_passed_over_whole():
+    for index in range(2):
+        user = UserFactory(email=f"owner{index}@example.go.jp")
+        for _ in range(3):
+            notice(user=user)
+    # Another run's claim, mid-transaction, holds the first owner's address.
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [digests.RECIPIENT_LOCKS, "owner0@example.go.jp"],
+        )
+        assert send()["notifications"] == 3
+        assert [m.to for m in mail.outbox] == [["owner1@example.go.jp"]]
+    assert send()["notifications"] == 3
+    assert [m.to for m in mail.outbox][1:] == [["owner0@example.go.jp"]]
 
 
 @pytest.mark.postgres

@@ -18,6 +18,7 @@ from roadmap.models.notifications import (
     Notification,
     NotificationQuerySet,
     PendingImport,
+    SentMark,
     UserPreference,
 )
 from roadmap.models.organizations import (
@@ -81,6 +82,7 @@ __all__ = [
     "Plan",
     "ProgressSnapshot",
     "RecurringCommitment",
+    "SentMark",
     "SnapshotRow",
     "StatusComment",
     "Step",

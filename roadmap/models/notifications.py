@@ -209,6 +209,32 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} · {about} → {self.recipient}"
 
 
+class SentMark(models.Model):
+    """A notice whose digest the mail server has taken, not yet marked sent on its own row.
+
+    A digest run writes these as soon as the server takes each digest: one narrow row per
+    notice, a fraction of the cost of rewriting the wide notification row under every one of
+    its indexes for each mail. Once per batch, and when a run starts, the marks are folded into
+    their notifications (state sent, claim cleared) and deleted, by
+    ``roadmap.services.digests``. A notice with a mark is never claimed again, so the digests
+    of a worker killed outright before the fold are not mailed twice.
+    """
+
+    # No foreign key constraint: a mark is written once per mail and lives for a batch; one
+    # left by a notification deleted meanwhile is deleted by the next fold.
+    notification = models.OneToOneField(
+        Notification,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"notification {self.notification_id} sent at {self.sent_at}"
+
+
 class PendingImport(models.Model):
     """An uploaded file shown in an import preview, kept until the import is confirmed."""
 

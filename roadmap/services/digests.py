@@ -4,15 +4,18 @@ The notices of a batch of recipients are claimed at once: one statement locks th
 ``SELECT … FOR UPDATE SKIP LOCKED`` and stamps them with the run's key, so two workers never
 mail the same notice, and one query reads them all. The batch's digests are made by
 ``roadmap.services.digest_mail`` and mailed over one connection to the mail server
-(``roadmap.services.mail_delivery``); the notices of the digests the server took are marked sent,
-clearing the claim, by one statement per ``MARK_EVERY`` digests, and at once when the run stops
-on an exception. A digest the server refuses is marked deferred or failed on its own and the
-others go on. A worker killed outright mid-batch mails at most the digests sent since its last
-marking statement again. On PostgreSQL the run holds a session advisory lock on its key, which
+(``roadmap.services.mail_delivery``). The notices of the digests the server took are marked by
+one statement per ``MARK_EVERY`` digests, and at once when the run stops on an exception: a
+narrow insert into ``SentMark`` rather than a rewrite of each wide notification row under all its
+indexes. Once per batch, and when a run starts, the marks are folded into their notices (sent,
+claim cleared). A notice with a mark is never claimed again, so a worker killed outright
+mid-batch mails at most the digests sent since its last marking statement again, and the next
+run folds its marks. A digest the server refuses is marked deferred or failed on its own and the
+others go on. On PostgreSQL the run holds a session advisory lock on its key, which
 the server drops with a dead worker's connection, so its unsent notices can be claimed at once;
 elsewhere, and for a run that hangs, the claim expires. The run's statements are committed
 without waiting for the disk (``synchronous_commit`` off, for the run's session only): a marking
-statement costs a fraction of a millisecond instead of a disk flush, a killed worker loses none of
+statement costs a tenth of a millisecond instead of a disk flush, a killed worker loses none of
 them (the server has them), and only a crash of the database server itself within the last
 moment before it may forget marks, whose digests then go out again.
 Temporary failures are retried with exponential backoff, a bounded number of times; permanent
@@ -29,11 +32,22 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as database
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 
-from roadmap.models import Milestone, Notification
+from roadmap.models import Milestone, Notification, SentMark
 from roadmap.services import digest_mail
 from roadmap.services.digest_mail import DigestTemplates
 from roadmap.services.isolation import Failures
@@ -59,6 +73,9 @@ CLAIM_USE_FOR = CLAIM_EXPIRES / 3
 # killed outright (SIGKILL, power loss) mails at most these again, so it stays at one, the
 # exactly-once promise; one stopped by an exception marks everything it sent before it stops.
 MARK_EVERY = 1
+# The class of the PostgreSQL advisory locks a claim takes on its recipients' addresses (the
+# two-key form, which pg_locks tells apart from the runs' keys).
+RECIPIENT_LOCKS = 0x64696765
 # One digest lists at most this many notices; the rest go out with the next run.
 MAX_NOTICES_PER_DIGEST = 500
 NO_LONGER_APPLIES = "Not sent: the milestone was closed or its deadline changed first."
@@ -77,6 +94,8 @@ def send_digests(*, as_of: date | None = None, now: datetime | None = None) -> d
     now = now or timezone.now()
     as_of = as_of or timezone.localdate(now)
     counts = dict.fromkeys(("mails", "notifications", "failed", "deferred", "held"), 0)
+    # What a worker killed mid-batch had mailed is marked sent before anything else.
+    _fold_marks()
     _skip_for_users_without_digests(now)
     due = []
     for recipient, waiting in _recipients(now):
@@ -141,19 +160,23 @@ LIVE_KEYS = RawSQL(
 
 
 def _skip_for_users_without_digests(now) -> None:
-    """Keep notices queued before a user turned digests off out of the mail."""
-    Notification.objects.pending(now=now).filter(user__preference__digests_enabled=False).update(
+    """Keep notices queued before a user turned digests off out of the mail.
+
+    A notice another run is mailing now is left to it.
+    """
+    _claimable(now).filter(user__preference__digests_enabled=False).update(
         state=Notification.State.SKIPPED
     )
 
 
 def _claimable(now):
-    """Return the pending notices that no live run has claimed."""
+    """Return the pending notices that no live run has claimed and no run has mailed."""
     free = Q(claim__isnull=True) | Q(claimed_at__lt=timezone.now() - CLAIM_EXPIRES)
     if database.vendor == "postgresql":
         # Read in the same statement as the claims: a run locks its key before claiming.
         free |= ~Q(claim__in=LIVE_KEYS)
-    return Notification.objects.pending(now=now).filter(free)
+    mailed = Exists(SentMark.objects.filter(notification=OuterRef("pk")))
+    return Notification.objects.pending(now=now).filter(free).exclude(mailed)
 
 
 def _recipients(now):
@@ -219,27 +242,61 @@ def _send_batch(recipients, run) -> list[Recipient]:
         finally:
             # Also when the run is stopped by an exception: what went out is marked sent.
             _mark_sent(sent, run, cursor)
+            _fold_marks()
     return []
 
 
 def _mark_sent(sent, run, cursor) -> None:
-    """Mark the notices of the digests in ``sent`` as sent, with one statement, and empty it."""
+    """Mark the notices of the digests in ``sent``, with one statement, and empty it.
+
+    The marks are rows of ``SentMark``, folded into the notices by ``_fold_marks``.
+    """
     ids = [notice.pk for current in sent for notice in current]
     if ids:
-        table = database.ops.quote_name(Notification._meta.db_table)
+        table = database.ops.quote_name(SentMark._meta.db_table)
+        stamp = database.ops.adapt_datetimefield_value(run.now)
         # Written out: this statement runs once per digest, the ORM would cost more than it.
         cursor.execute(
-            f"UPDATE {table} SET state = %s, sent_at = %s, attempts = attempts + 1,"  # noqa: S608
-            f" claim = NULL, claimed_at = NULL WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            [
-                Notification.State.SENT.value,
-                database.ops.adapt_datetimefield_value(run.now),
-                *ids,
-            ],
+            f"INSERT INTO {table} (notification_id, sent_at)"  # noqa: S608
+            f" VALUES {', '.join(['(%s, %s)'] * len(ids))}",
+            [value for pk in ids for value in (pk, stamp)],
         )
         run.counts["mails"] += len(sent)
         run.counts["notifications"] += len(ids)
     sent.clear()
+
+
+def _fold_marks() -> None:
+    """Mark every notice with a ``SentMark`` sent, clearing its claim, and delete the marks.
+
+    Runs fold each other's marks too; each mark is folded once, whichever run folds it.
+    """
+    notices, marks = Notification.objects.all(), SentMark.objects.all()
+    if database.vendor == "postgresql":
+        quote = database.ops.quote_name
+        with database.cursor() as cursor:
+            # One statement: a mark is deleted and its notice marked together, and a mark that
+            # another fold deletes first is not returned here.
+            cursor.execute(
+                f"WITH folded AS (DELETE FROM {quote(marks.model._meta.db_table)}"  # noqa: S608
+                " RETURNING notification_id, sent_at)"
+                f" UPDATE {quote(notices.model._meta.db_table)} AS notice SET state = %s,"
+                " sent_at = folded.sent_at, attempts = notice.attempts + 1, claim = NULL,"
+                " claimed_at = NULL FROM folded WHERE notice.id = folded.notification_id",
+                [Notification.State.SENT.value],
+            )
+        return
+    # SQLite: the first write of a transaction keeps every other writer out until it commits,
+    # so no mark is written between these two statements.
+    with transaction.atomic():
+        mark = marks.filter(notification=OuterRef("pk")).values("sent_at")[:1]
+        notices.filter(pk__in=marks.values("notification")).update(
+            state=Notification.State.SENT,
+            sent_at=Subquery(mark),
+            attempts=F("attempts") + 1,
+            **UNCLAIMED,
+        )
+        marks.delete()
 
 
 def _claim(addresses, now, *, key) -> dict[str, list]:
@@ -248,7 +305,7 @@ def _claim(addresses, now, *, key) -> dict[str, list]:
         # One statement: the rows stay locked until they carry the claim.
         locked = (
             _claimable(now)
-            .filter(recipient__in=addresses)
+            .filter(recipient__in=_addresses_to_claim(addresses))
             .select_for_update(skip_locked=True, of=("self",))
             .values("pk")
         )
@@ -264,6 +321,24 @@ def _claim(addresses, now, *, key) -> dict[str, list]:
         (waiting if len(waiting) < MAX_NOTICES_PER_DIGEST else later).append(notice)
     _release(later)
     return by_address
+
+
+def _addresses_to_claim(addresses):
+    """Return the addresses whose notices this run may claim now: all of them, or a subquery.
+
+    On PostgreSQL two runs claiming at the same moment would each lock some of a recipient's
+    notices and mail two digests. So the claim takes an advisory lock on each address for its
+    transaction and claims the notices of the addresses it got; another run claiming at the same
+    time passes over those addresses, and once the claim is committed its notices carry it.
+    (SQLite runs one writer at a time.)
+    """
+    if database.vendor != "postgresql":
+        return addresses
+    return RawSQL(
+        "SELECT address FROM unnest(%s::text[]) AS address"
+        " WHERE pg_try_advisory_xact_lock(%s, hashtext(address))",
+        (list(addresses), RECIPIENT_LOCKS),
+    )
 
 
 def _release(notices) -> None:
