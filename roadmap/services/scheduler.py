@@ -74,20 +74,15 @@ def overdue_flag(as_of: date, *, status: str | None = None) -> Case:
 
 
 def _flag(milestones, *, as_of: date) -> dict:
-    stamp = timezone.now()
     overdue = Milestone.overdue_condition(as_of)
     to_flag = overdue & ~Q(overdue_since=DayAfter("deadline"))
     to_clear = Milestone.FLAGGED & ~overdue
-    # Two updates under one stamp, so that each counts its own rows, and one history copy.
-    flag = overdue_flag(as_of)
-    cleared = milestones.filter(to_clear).update_stamped(stamp, overdue_since=flag)
-    flagged = milestones.filter(to_flag).update_stamped(stamp, overdue_since=flag)
-    if flagged or cleared:
-        Milestone.objects.record_history(
-            stamp=stamp,
-            reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
-        )
-    return {"flagged": flagged, "cleared": cleared}
+    # One recorded update flags and clears; each row's history reason says which it got.
+    changed = milestones.filter(to_flag | to_clear).update_recorded_by_reason(
+        reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
+        overdue_since=overdue_flag(as_of),
+    )
+    return {"flagged": changed.get(FLAGGED_REASON, 0), "cleared": changed.get(CLEARED_REASON, 0)}
 
 
 # Notification columns in the order the SELECTs below give their values.
