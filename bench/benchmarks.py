@@ -37,7 +37,15 @@ from django.utils import timezone
 from loadtest.smtp import loopback_smtp_server
 from roadmap import tallies
 from roadmap.imports import import_milestones
-from roadmap.models import Membership, Milestone, Notification, Plan, ProgressSnapshot, Step
+from roadmap.models import (
+    Membership,
+    Milestone,
+    Notification,
+    Plan,
+    ProgressSnapshot,
+    SentMark,
+    Step,
+)
 from roadmap.programme.snapshots import last_month_end, take_snapshot
 from roadmap.services import scheduler
 from roadmap.standardization import refresh_statistics
@@ -319,7 +327,7 @@ def bench_send_digests(*, runs: int, as_of: date = AS_OF) -> list[Row]:
             last_error="",
             next_attempt_at=timezone.now() - timedelta(minutes=1),
         )
-        vacuum(Notification)
+        vacuum(Notification, SentMark)
 
     def job():
         send_digests(as_of=as_of, now=timezone.now())
@@ -633,6 +641,9 @@ def machine() -> dict[str, str]:
         "cores": str(os.cpu_count()),
         "memory": memory_total(),
         "database": database_version(),
+        **(
+            {"database settings": database_settings()} if connection.vendor == "postgresql" else {}
+        ),
         "Python": platform.python_version(),
         "Django": django.get_version(),
         "load average when written (1, 5, 15 min)": ", ".join(
@@ -664,6 +675,21 @@ def database_version() -> str:
             return f"PostgreSQL {cursor.fetchone()[0]}"
         cursor.execute("SELECT sqlite_version()")
         return f"SQLite {cursor.fetchone()[0]}"
+
+
+# The server settings that bound how much of a large import stays in memory.
+SETTINGS_SHOWN = ("shared_buffers", "work_mem", "max_wal_size", "autovacuum", "jit")
+
+
+def database_settings() -> str:
+    """Return the PostgreSQL settings the bench's sessions ran with that matter at scale."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)"
+            " ORDER BY array_position(%s, name::text)",
+            [list(SETTINGS_SHOWN), list(SETTINGS_SHOWN)],
+        )
+        return ", ".join(f"{name} {value}" for name, value in cursor.fetchall())
 
 
 def data_size() -> dict[str, int]:
@@ -891,8 +917,11 @@ EXPLANATIONS = {
     "read, after one read of the count of changes (the ETag): growth here is the machine's "
     "load, not the data.",
     "import_steps": "the national file has a row per step, so it grows with the copies; more "
-    "than linear means the matching of rows to steps does not fit in memory at this size "
-    "(work_mem, or importing per prefecture).",
+    "than linear means its one transaction's rows (the staged report, the changes, the step "
+    "log) no longer fit in the server's memory (shared_buffers, work_mem, temp_buffers) and "
+    "its writes force checkpoints (max_wal_size), each writing whole pages again: importing "
+    "per prefecture, in a transaction each, keeps every statement's rows in memory; more "
+    "max_wal_size spaces the checkpoints.",
 }
 
 
