@@ -1,13 +1,12 @@
 """Milestones: what a plan commits to, by when, and how far it has got."""
 
+from collections import Counter
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import (
     Case,
-    Count,
     DateField,
     DateTimeField,
     F,
@@ -17,7 +16,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.sql import UpdateQuery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,69 +77,25 @@ class MilestoneQuerySet(BelongingQuerySet):
         return sum(changed.values())
 
     def update_recorded_by_reason(self, *, reason, user=None, stamp=None, **fields) -> dict:
-        """Do what ``update_recorded`` does; return how many rows changed under each reason.
-
-        On PostgreSQL the update and the history copy are one statement: the copy takes the
-        rows the update returns, with no second look-up of what it changed.
-        """
+        """Do what ``update_recorded`` does; return how many rows changed under each reason."""
         stamp = stamp or timezone.now()
-        if connection.vendor == "postgresql":
-            return self._update_copying_history(stamp, reason=reason, user=user, fields=fields)
         count = self.update(**fields, version=F("version") + 1, updated_at=stamp)
         if not count:
             return {}
         changed = Milestone.objects.filter(updated_at=stamp)
-        changed._insert_history(stamp=stamp, reason=reason, user=user)
         if not hasattr(reason, "resolve_expression"):
+            changed._insert_history(stamp=stamp, reason=reason, user=user)
             return {reason: count}
-        counts = (
-            changed.values(reason=reason).annotate(rows=Count("pk")).values_list("reason", "rows")
+        # The copy returns each row's reason: no second look at the rows to count them.
+        return dict(
+            Counter(changed._insert_history(stamp=stamp, reason=reason, user=user, tell=True))
         )
-        return dict(counts.order_by())
 
-    def _update_copying_history(self, stamp, *, reason, user, fields) -> dict:
-        """Update the rows and copy what the update returns into the history, in one statement."""
-        query = self.query.chain(UpdateQuery)
-        query.add_update_values({**fields, "version": F("version") + 1, "updated_at": stamp})
-        query.annotations = {}
-        compiler = query.get_compiler(self.db)
-        try:
-            update, params = compiler.as_sql()
-        except EmptyResultSet:
-            return {}
-        quote = connection.ops.quote_name
-        table = quote(self.model._meta.db_table)
-        if hasattr(reason, "resolve_expression"):
-            reason_sql, reason_params = compiler.compile(
-                reason.resolve_expression(query, allow_joins=False)
-            )
-        else:
-            reason_sql, reason_params = "%s", [reason]
-        history = Milestone.history.model
-        fixed = {
-            "history_date": "%s",
-            "history_change_reason": "changed.history_change_reason",
-            "history_type": "'~'",
-            "history_user_id": "%s",
-        }
-        columns = [f.column for f in history._meta.concrete_fields if not f.primary_key]
-        returned = [f"{table}.{quote(column)}" for column in columns if column not in fixed]
-        values = [fixed.get(column, f"changed.{quote(column)}") for column in columns]
-        statement = (
-            f"WITH changed AS ({update} RETURNING {', '.join(returned)},"  # noqa: S608
-            f" {reason_sql} AS history_change_reason),"
-            f" logged AS (INSERT INTO {quote(history._meta.db_table)}"
-            f" ({', '.join(quote(column) for column in columns)}) SELECT {', '.join(values)}"
-            " FROM changed RETURNING history_change_reason)"
-            " SELECT history_change_reason, COUNT(*) FROM logged GROUP BY history_change_reason"
-        )
-        with connection.cursor() as cursor:
-            # The names come from the models; every value is a parameter.
-            cursor.execute(statement, [*params, *reason_params, stamp, user.pk if user else None])
-            return dict(cursor.fetchall())
+    def _insert_history(self, *, stamp, reason, user, tell=False) -> list[str] | None:
+        """Copy the rows into their history table with one INSERT … SELECT.
 
-    def _insert_history(self, *, stamp, reason, user) -> None:
-        """Copy the rows into their history table with one INSERT … SELECT."""
+        With ``tell``, return the reason given to each row copied.
+        """
         history = Milestone.history.model
         if not hasattr(reason, "resolve_expression"):
             reason = Value(reason, output_field=models.TextField())
@@ -158,10 +112,13 @@ class MilestoneQuerySet(BelongingQuerySet):
         sql, params = select.query.sql_with_params()
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
+        returning = " RETURNING history_change_reason" if tell else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}", params
+                f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}{returning}",
+                params,
             )
+            return [reason for (reason,) in cursor.fetchall()] if tell else None
 
 
 class Milestone(Titled, CleanOnSave):
