@@ -305,7 +305,8 @@ def _claim(addresses, now, *, key) -> dict[str, list]:
         # One statement: the rows stay locked until they carry the claim.
         locked = (
             _claimable(now)
-            .filter(recipient__in=_addresses_to_claim(addresses))
+            .filter(recipient__in=addresses)
+            .filter(_whole_recipients(addresses))
             .select_for_update(skip_locked=True, of=("self",))
             .values("pk")
         )
@@ -323,22 +324,25 @@ def _claim(addresses, now, *, key) -> dict[str, list]:
     return by_address
 
 
-def _addresses_to_claim(addresses):
-    """Return the addresses whose notices this run may claim now: all of them, or a subquery.
+def _whole_recipients(addresses) -> Q:
+    """Return the condition that this claim takes each recipient's notices whole, or none.
 
     On PostgreSQL two runs claiming at the same moment would each lock some of a recipient's
     notices and mail two digests. So the claim takes an advisory lock on each address for its
     transaction and claims the notices of the addresses it got; another run claiming at the same
     time passes over those addresses, and once the claim is committed its notices carry it.
-    (SQLite runs one writer at a time.)
+    (SQLite runs one writer at a time.) The addresses are also matched by the plain list, which
+    the pending notices' index serves.
     """
     if database.vendor != "postgresql":
-        return addresses
-    return RawSQL(
+        return Q()
+    # OFFSET 0 keeps the subquery whole: it runs once, locking each address once.
+    got = RawSQL(
         "SELECT address FROM unnest(%s::text[]) AS address"
-        " WHERE pg_try_advisory_xact_lock(%s, hashtext(address))",
+        " WHERE pg_try_advisory_xact_lock(%s, hashtext(address)) OFFSET 0",
         (list(addresses), RECIPIENT_LOCKS),
     )
+    return Q(recipient__in=got)
 
 
 def _release(notices) -> None:
