@@ -5,16 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import (
-    Case,
-    DateField,
-    DateTimeField,
-    F,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Case, DateField, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
