@@ -685,9 +685,8 @@ def database_settings() -> str:
     """Return the PostgreSQL settings the bench's sessions ran with that matter at scale."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)"
-            " ORDER BY array_position(%s, name::text)",
-            [list(SETTINGS_SHOWN), list(SETTINGS_SHOWN)],
+            "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name",
+            [list(SETTINGS_SHOWN)],
         )
         return ", ".join(f"{name} {value}" for name, value in cursor.fetchall())
 

@@ -150,9 +150,9 @@ def count_and_store(changes) -> int:
 
 
 def store(figures: dict[str, list[dict]]) -> int:
-    """Write the rows of ``figures`` that differ from those stored, and only those; return
-    how many rows were written or removed.
+    """Write the rows of ``figures`` that differ from those stored; return how many differed.
 
+    Rows written, added and removed are counted; the others are left as they are.
     A change to one milestone alters a few rows (its area, its owner, its prefecture and
     system): rewriting the two thousand others each time would leave as many dead rows for
     vacuum, and under a steady stream of saves the table would grow faster than it is vacuumed.
