@@ -1,10 +1,12 @@
 """Grow the benchmark database: copies of the whole programme, made in SQL on PostgreSQL.
 
-Copy ``k`` of every programme body has the code ``<code>-x<k>`` (its municipalities under the
-copy of their prefecture), an owner ``owner-<code>-x<k>``, and copies of its milestones (ref
-``<ref>-x<k>``), re-plan revisions and steps. All the copies missing are made together by one
+Copy ``k`` of every programme body has the code ``<code>-x<k>``, an owner ``owner-<code>-x<k>``,
+and copies of its milestones (ref ``<ref>-x<k>``), re-plan revisions and steps. Japan has 47
+prefectures at any size of the programme: every copy is a municipality of the original's
+prefecture (a prefecture's copy one of its own), so the national figures, the prefecture and system
+tables stay 47 and 20 rows long while bodies, milestones and steps grow with the copies. All the copies missing are made together by one
 INSERT … SELECT per table, the original rows joined to the list of copy numbers (``unnest``), in
-one transaction: seven statements for ten times the programme, no loop over rows or copies. A
+one transaction: six statements for ten times the programme, no loop over rows or copies. A
 copy that exists already is left out, so a rerun adds only what is missing.
 """
 
@@ -72,11 +74,11 @@ def copy_statements() -> list[str]:
         [f.column for f in model._meta.concrete_fields if f.column not in ("id", "milestone_id")]
         for model in (DeadlineRevision, Step)
     )
-    # Every other column as it is; the parent is set to the copy's parent afterwards.
+    # Every other column as it is; each copy is a municipality in the original's prefecture.
     org_columns = [
         f.column
         for f in Organization._meta.concrete_fields
-        if f.column not in ("id", "code", "name_ja", "name_en", "parent_id")
+        if f.column not in ("id", "code", "name_ja", "name_en", "kind", "parent_id")
     ]
     bodies = f"o.kind IN ('prefecture', 'municipality') AND {original('o.code')}"
     same_milestone = (
@@ -84,13 +86,11 @@ def copy_statements() -> list[str]:
         f" WHERE m.ref LIKE '{REF_PREFIX}%%' AND {original('m.ref')}"
     )
     return [
-        f"INSERT INTO {org} (code, name_ja, name_en, {', '.join(org_columns)})"
+        f"INSERT INTO {org} (code, name_ja, name_en, kind, parent_id, {', '.join(org_columns)})"
         f" SELECT o.code || k.suffix, o.name_ja || k.label, o.name_en || k.label,"
+        f" '{Organization.Kind.MUNICIPALITY}', coalesce(o.parent_id, o.id),"
         f" {', '.join('o.' + c for c in org_columns)} FROM {org} o CROSS JOIN {COPIES}"
         f" WHERE {bodies}",
-        f"UPDATE {org} c SET parent_id = pc.id FROM {COPIES} CROSS JOIN {org} o"
-        f" JOIN {org} p ON p.id = o.parent_id JOIN {org} pc ON pc.code = p.code || k.suffix"
-        f" WHERE c.code = o.code || k.suffix AND {bodies}",
         f"INSERT INTO {users} (username, email, password, is_superuser, is_staff, is_active,"
         " first_name, last_name, date_joined)"
         " SELECT u.username || k.suffix, replace(u.email, '@', k.suffix || '@'), u.password,"

@@ -167,6 +167,11 @@ def test_copies_of_the_programme_are_added_once_each_with_their_steps():
     scale.scale_to(3, report=lambda line: None)
     programme = Organization.objects.filter(kind__in=("prefecture", "municipality"))
     assert programme.filter(code__endswith="-x3").count() == programme.count() // 3
+    # Still one prefecture: each copy is a municipality of the original's prefecture.
+    prefecture = Organization.objects.get(kind="prefecture")
+    copies = Organization.objects.filter(code__contains="-x")
+    assert set(copies.values_list("kind", "parent_id")) == {("municipality", prefecture.pk)}
+    assert copies.get(code=f"{prefecture.code}-x2").name_ja == f"{prefecture.name_ja} #2"
     assert Milestone.objects.count() == 3 * before[Milestone]
     assert Step.objects.count() == 3 * before[Step]
     assert SystemProgress.objects.count() == 3 * before[SystemProgress]
