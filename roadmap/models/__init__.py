@@ -4,6 +4,7 @@ Each question about many rows is a QuerySet method; ``visible_to(user)`` and
 ``editable_by(user)`` are the only access predicates (see docs/architecture.md).
 """
 
+from roadmap.models.counts import KeptCountQuerySet, RowCount
 from roadmap.models.dashboard import DashboardState, DashboardTally
 from roadmap.models.editions import MilestoneEdition
 from roadmap.models.indicators import (
@@ -41,6 +42,7 @@ from roadmap.models.records import (
     MilestoneRecordQuerySet,
     StatusComment,
     Step,
+    StepQuerySet,
     StepState,
 )
 
@@ -68,6 +70,7 @@ __all__ = [
     "IndicatorQuerySet",
     "Initiative",
     "JobFailure",
+    "KeptCountQuerySet",
     "Measurement",
     "Membership",
     "Milestone",
@@ -82,11 +85,13 @@ __all__ = [
     "Plan",
     "ProgressSnapshot",
     "RecurringCommitment",
+    "RowCount",
     "SentMark",
     "SnapshotRow",
     "StatusComment",
     "Step",
     "StepChange",
+    "StepQuerySet",
     "StepState",
     "SystemMinistry",
     "SystemProgress",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from roadmap import periods
+from roadmap.models.counts import KeptCountQuerySet
 from roadmap.models.organizations import BelongingQuerySet, Organization
 from roadmap.models.plans import EventDate, Initiative, Titled
 from roadmap.validators import (
@@ -35,7 +36,7 @@ TIMELINE_DAY = Coalesce(
 TIMELINE_ORDER = (TIMELINE_DAY.asc(nulls_last=True), "ref")
 
 
-class MilestoneQuerySet(BelongingQuerySet):
+class MilestoneQuerySet(KeptCountQuerySet, BelongingQuerySet):
     """Milestones: seen by the members of their owner, changed by its owners."""
 
     parent_field = "owner"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from roadmap.models.counts import KeptCountQuerySet
 from roadmap.models.milestones import Milestone
 from roadmap.models.organizations import BelongingQuerySet
 from roadmap.validators import (
@@ -38,6 +39,10 @@ class MilestoneRecordQuerySet(BelongingQuerySet):
     """Rows that belong to a milestone: seen and changed by whoever may see or change it."""
 
     parent_field = "milestone"
+
+
+class StepQuerySet(KeptCountQuerySet, MilestoneRecordQuerySet):
+    """Steps: counted, when all are counted, from the number their triggers keep."""
 
 
 class DeadlineRevision(CleanOnSave):
@@ -135,7 +140,7 @@ class Step(models.Model):
         db_index=False,
     )
 
-    objects = MilestoneRecordQuerySet.as_manager()
+    objects = StepQuerySet.as_manager()
 
     class Meta:
         ordering = ["milestone", "number"]

@@ -3,14 +3,16 @@
 from django.core.management.base import BaseCommand
 
 from roadmap import tallies
+from roadmap.models import counts
 from roadmap.programme import progress
 
 
 class Command(BaseCommand):
     help = (
         "Count the unfiltered dashboard's figures, the programme's step counts and tallies and "
-        "the snapshots' sums from scratch, store them, and say whether the stored ones had "
-        "drifted from the milestones, steps and snapshot rows (--check: exit 1 if they had)."
+        "the snapshots' sums and the kept numbers of milestones and steps from scratch, store "
+        "them, and say whether the stored ones had drifted from the milestones, steps and "
+        "snapshot rows (--check: exit 1 if they had)."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        differed = tallies.recount() + progress.repair()
+        differed = tallies.recount() + progress.repair() + counts.repair()
         if not differed:
             self.stdout.write("The stored dashboard and programme figures matched a fresh count.")
             return
