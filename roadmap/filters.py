@@ -200,10 +200,24 @@ def positive_integer(request, name, default, *, maximum=None):
     return value
 
 
-def paginate(request, queryset, per_page):
-    """Return the requested page of ``queryset``, or raise BadQuery or PageNotFound."""
+class KnownCountPaginator(Paginator):
+    """A paginator told how many rows there are, by a figure already read (no COUNT)."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
+def paginate(request, queryset, per_page, *, count=None):
+    """Return the requested page of ``queryset``, or raise BadQuery or PageNotFound.
+
+    ``count``, when given, is the number of rows in ``queryset``, already known to the caller.
+    """
     number = positive_integer(request, "page", 1)
-    paginator = Paginator(queryset, per_page)
+    if count is None:
+        paginator = Paginator(queryset, per_page)
+    else:
+        paginator = KnownCountPaginator(queryset, per_page, count=count)
     if number > paginator.num_pages:
         raise PageNotFound(
             gettext("There is no page %(number)s: the last page is %(last)d.")

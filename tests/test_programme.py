@@ -425,12 +425,15 @@ def test_csv_of_the_body_table(client, programme):
 
 # Queries of each address, live and as of a snapshot: the same whatever the number of bodies.
 QUERIES = {
-    "/programme/": 9,  # prefecture × system sums, bodies, 2 designations, ministries, names,
-    # body page and its count, snapshots
+    # prefecture × system sums, bodies, 2 designations, ministries, names, body page (paged by
+    # the bodies counted), snapshots
+    "/programme/": 8,
     # as of a snapshot: the snapshot, its sums by prefecture and system, designations by
-    # reason (it counts its bodies and designations itself), ministries, names, body page and
-    # its count, snapshots
-    "/programme/?as_of=2026-01-31": 8,
+    # reason (it counts its bodies and designations itself), ministries, names, body page,
+    # snapshots
+    "/programme/?as_of=2026-01-31": 7,
+    # one prefecture's bodies are counted for their pages
+    "/programme/?prefecture=01": 9,
     "/api/programme/": 6,
     "/api/programme/?as_of=2026-01-31": 5,
     f"/programme/{SAPPORO}/": 4,  # body, system counts, step states, designations
@@ -450,6 +453,15 @@ def test_programme_pages_cost_the_same_queries_whatever_the_size(
         for url, queries in QUERIES.items():
             with django_assert_num_queries(queries):
                 assert client.get(url).status_code == 200
+
+
+def test_the_body_table_has_as_many_pages_as_rows_live_and_as_of_a_snapshot(client):
+    generate(limit_prefectures=2, max_municipalities=3)
+    take_snapshot(as_of=date(2026, 1, 31))
+    for query in ("", "?as_of=2026-01-31", "?prefecture=01", "?q=札幌", "?as_of=2026-01-31&q=01"):
+        response = client.get(f"/programme/{query}")
+        listed = [row.key for row in response.context["bodies"]]
+        assert response.context["page"].paginator.count == len(listed) > 0, query
 
 
 def test_saving_a_full_grid_costs_the_same_queries_whatever_is_changed(

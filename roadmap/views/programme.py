@@ -91,9 +91,7 @@ def body_table(request, snapshot, prefecture):
     rows = rates.body_rates(snapshot)
     if prefecture:
         rows = rows.filter(prefecture__code__startswith=prefecture)
-    search = request.GET.get("q", "").strip()
-    if len(search) > MAX_SEARCH:
-        raise BadQuery([gettext("q can be at most %(limit)d characters.") % {"limit": MAX_SEARCH}])
+    search = body_search(request)
     if search:
         rows = rows.filter(
             Q(body__code__startswith=search)
@@ -101,6 +99,14 @@ def body_table(request, snapshot, prefecture):
             | Q(body__name_kana__contains=search)
         )
     return rows
+
+
+def body_search(request) -> str:
+    """Return the body search ``q`` (a code, name or reading), or refuse one too long."""
+    search = request.GET.get("q", "").strip()
+    if len(search) > MAX_SEARCH:
+        raise BadQuery([gettext("q can be at most %(limit)d characters.") % {"limit": MAX_SEARCH}])
+    return search
 
 
 # Pages ----------------------------------------------------------------------------------------
@@ -112,7 +118,10 @@ def overview(request):
     snapshot, prefecture = programme_query(request, PROGRAMME_PARAMETERS)
     current = language.current()
     figures = rates.programme_figures(snapshot, language=current)
-    page = paginate(request, body_table(request, snapshot, prefecture), BODIES_PER_PAGE)
+    bodies = body_table(request, snapshot, prefecture)
+    # Every body with a system counted: as many as the national figures already counted.
+    whole = not prefecture and not body_search(request)
+    page = paginate(request, bodies, BODIES_PER_PAGE, count=figures.bodies if whole else None)
     snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
     return render(
         request,
