@@ -8,6 +8,7 @@ are recorded once per row, in a warm-up run that does the same work as the timed
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -462,6 +463,8 @@ def first_byte(client: Client, path: str) -> tuple[Callable[[], None], Callable[
         while pending:
             for _ in pending.pop():
                 pass
+        # The rows just read are garbage: collected here, untimed, not in the next request.
+        gc.collect()
 
     return get, drain
 
@@ -879,34 +882,38 @@ def growth_table(rows: list[Row], scaled: list[dict], *, scale: int) -> list[str
 
 # Why a row may grow more than it should at a larger scale, and what would keep it in bounds.
 EXPLANATIONS = {
-    "admin: steps": "the admin's step list counts every step (COUNT(*) over the whole table) "
-    "to page it: an estimate from the planner's statistics (pg_class.reltuples) for the "
-    "unfiltered list, or partitioning the steps by programme, would keep it flat.",
-    "admin: milestones": "the admin's milestone list counts the rows to page them and reads its "
-    "filters' choices from the whole table: an estimated count for the unfiltered list and "
-    "choices from the organizations table (not the milestones) would keep it flat.",
-    "timeline": "the first page is read off the (day, ref) index, but the fiscal-year "
-    "axis and the filter suggestions read from the whole table: storing them with the "
-    "dashboard's figures (changed by the same count of changes) would keep it flat.",
-    "API (first page)": "the page itself comes off the (day, ref) index, but its `count` "
-    "is a COUNT(*) of every matching milestone: keyset pages without a total, or the stored "
-    "figures for the unfiltered count, would keep it flat.",
-    "dashboard": "the unfiltered dashboard reads stored figures; if it grew, the figures were "
-    "counted afresh during the run (a write moved the count of changes) — the recount reads "
-    "every milestone; counting in the job that writes, not in the request, keeps it flat.",
-    "programme": "the overview reads the counts kept per body and prefecture's system, but "
-    "lists every body: the rows grow with the copies; paging the bodies (as the API does) "
-    "keeps it flat.",
+    "admin: steps": "the admin's step list is paged by the number of steps the database "
+    "keeps (roadmap_rowcount); if it grew, the kept row was missing and the steps were "
+    "counted: `manage.py recount_dashboard` restores it.",
+    "admin: milestones": "the admin's milestone list is paged by the kept number of "
+    "milestones and its filters read the prefectures only; if it grew, the kept row was "
+    "missing (`manage.py recount_dashboard` restores it).",
+    "timeline": "the page is read off the (day, ref) index and paged by the kept number of "
+    "milestones, but the owner choice lists every organization (the type-to-narrow search "
+    "works over it): 17,880 options and 0.7 MB at ten times the programme, read and written "
+    "on each request. Serving the options as a separate resource, cached under the "
+    "organizations' count of changes and fetched by the search, with the page carrying the "
+    "ministries and prefectures only, would keep it flat.",
+    "API (first page)": "the page comes off the (day, ref) index and its `count` is the kept "
+    "number of milestones when unfiltered; a filtered `count` is a COUNT(*) of the matching "
+    "milestones: keyset pages without a total would keep those flat too.",
+    "dashboard": "the unfiltered dashboard reads stored figures, but its filter form lists "
+    "every organization as the timeline's does (17,880 options at ten times the programme), "
+    "and its owner table counts the stored owner rows (one per body) to page them: the owner "
+    "options as a separate cached resource would keep it flat.",
+    "programme": "the overview reads the counts kept per body and prefecture's system and "
+    "pages the bodies by the number the national figures counted; what grows is that count "
+    "(bodies with a system, one tally row each): a kept number of bodies would keep it flat.",
     "programme API": "the national figures are summed from the counts kept per prefecture's "
-    "system, and each copy adds 47 prefectures: one kept row per programme's system, summed "
-    "by the same triggers, would keep it flat.",
+    "system (47 × 20 rows at any size), but the number of bodies is counted from the body "
+    "tallies (one row per body): a kept number of bodies would keep it flat.",
     "programme as of a snapshot": "the overview reads the snapshot's sums per prefecture's "
-    "system and per body, stored when it was taken, and each copy adds 47 prefectures' sums and "
-    "their bodies to sort for the body table's page: sums per system stored with the snapshot "
-    "would keep the national figures flat.",
+    "system (47 × 20 rows at any size), but its page of bodies is sorted out of all the "
+    "snapshot's body rows joined to their codes (one per body): the body's code stored in the "
+    "snapshot's body sums, indexed with the snapshot, would let the page be read off the index.",
     "programme API as of a snapshot": "the national figures are read from the snapshot's sums "
-    "per prefecture's system, and each copy adds 47 prefectures: sums per system stored with "
-    "the snapshot would keep it flat.",
+    "per prefecture's system (47 × 20 rows at any size): growth here is in the indexes read, "
+    "larger at this size.",
     "trivial request (baseline)": "the baseline does the same work at any size (the "
     "middleware and SELECT 1): its growth is the machine's load during the run, not the data; "
     "a run on a quiet machine, with more requests, settles it.",
