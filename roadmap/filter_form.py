@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django import forms
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Subquery
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from roadmap import periods
 from roadmap.language import pick
-from roadmap.models import Milestone, Organization
+from roadmap.models import DashboardState, Milestone, Organization, OwnerChoice
 
 Kind = Organization.Kind
 CENTRAL_KINDS = (Kind.MINISTRY, Kind.AGENCY)
@@ -61,8 +61,8 @@ def fiscal_year_choices(language):
     return [(fy, periods.fiscal_year_label(fy, language)) for fy in range(first, last + 1)]
 
 
-def owner_options(groups, chosen):
-    """Return the owner choice's <optgroup> and <option> elements, ``chosen`` selected.
+def owner_options(groups) -> str:
+    """Return the owner choice's <optgroup> and <option> elements, none selected.
 
     Written here rather than by template tags (and with the standard library's escape, not
     Django's lazy-aware one): 1,800 options through the template engine cost the timeline more
@@ -72,10 +72,45 @@ def owner_options(groups, chosen):
     for group in groups:
         parts.append(f'<optgroup label="{escape(group.label)}">')
         for code, name in group.options:
-            selected = " selected" if code == chosen else ""
-            parts.append(f'<option value="{escape(code)}"{selected}>{escape(name)}</option>')
+            parts.append(f'<option value="{escape(code)}">{escape(name)}</option>')
         parts.append("</optgroup>")
-    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+    return "".join(parts)
+
+
+def owner_choice(language, chosen):
+    """Return the options of every organization, ``chosen`` selected, as stored if current.
+
+    One query while no organization (or milestone) has changed since they were rendered;
+    otherwise they are rendered from the organizations and stored for the next request.
+    """
+    current = DashboardState.objects.filter(pk=DashboardState.ROW).values("changes")
+    html = (
+        OwnerChoice.objects.filter(language=language, changes=Subquery(current))
+        .values_list("html", flat=True)
+        .first()
+    )
+    if html is None:
+        html = render_owner_choice(language)
+    if chosen:
+        option = f'<option value="{escape(chosen)}">'
+        html = html.replace(option, f"{option.removesuffix('>')} selected>", 1)
+    return mark_safe(html)  # noqa: S308 - every value escaped by owner_options
+
+
+def render_owner_choice(language) -> str:
+    """Render the options from the organizations and store them, as of the count read first."""
+    # Read before rendering: a change that lands meanwhile leaves the stored options stale.
+    changes = DashboardState.changes_now()
+    html = owner_options(owner_groups(language))
+    if changes is not None:
+        # One statement, whoever else is storing the same language at the same moment.
+        OwnerChoice.objects.bulk_create(
+            [OwnerChoice(language=language, changes=changes, html=html)],
+            update_conflicts=True,
+            unique_fields=["language"],
+            update_fields=["changes", "html"],
+        )
+    return html
 
 
 def offer_choices(filterset, language):
@@ -87,4 +122,4 @@ def offer_choices(filterset, language):
         years[asked] = periods.fiscal_year_label(asked, language)
     choices = [("", gettext("All"))] + [(str(fy), years[fy]) for fy in sorted(years)]
     filterset.form.fields["fy"].widget = forms.Select(choices=choices)
-    return owner_options(owner_groups(language), filterset.form.data.get("owner"))
+    return owner_choice(language, filterset.form.data.get("owner"))

@@ -5,7 +5,7 @@ Each question about many rows is a QuerySet method; ``visible_to(user)`` and
 """
 
 from roadmap.models.counts import KeptCountQuerySet, RowCount
-from roadmap.models.dashboard import DashboardState, DashboardTally
+from roadmap.models.dashboard import DashboardState, DashboardTally, OwnerChoice
 from roadmap.models.editions import MilestoneEdition
 from roadmap.models.indicators import (
     Indicator,
@@ -81,6 +81,7 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "OrganizationQuerySet",
+    "OwnerChoice",
     "PendingImport",
     "Plan",
     "ProgressSnapshot",
