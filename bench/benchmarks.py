@@ -888,19 +888,19 @@ EXPLANATIONS = {
     "admin: milestones": "the admin's milestone list is paged by the kept number of "
     "milestones and its filters read the prefectures only; if it grew, the kept row was "
     "missing (`manage.py recount_dashboard` restores it).",
-    "timeline": "the page is read off the (day, ref) index and paged by the kept number of "
-    "milestones, but the owner choice lists every organization (the type-to-narrow search "
-    "works over it): 17,880 options and 0.7 MB at ten times the programme, read and written "
-    "on each request. Serving the options as a separate resource, cached under the "
-    "organizations' count of changes and fetched by the search, with the page carrying the "
-    "ministries and prefectures only, would keep it flat.",
+    "timeline": "the page is read off the (day, ref) index, paged by the kept number of "
+    "milestones, and its owner choice is read as stored (one row); what remains is the "
+    "fiscal years' MIN/MAX over the deadline index and the page itself. Serving the owner "
+    "choice (17,880 options, 0.7 MB at ten times the programme) as a resource of its own, "
+    "fetched by the type-to-narrow search, would also keep the page's size flat.",
     "API (first page)": "the page comes off the (day, ref) index and its `count` is the kept "
     "number of milestones when unfiltered; a filtered `count` is a COUNT(*) of the matching "
     "milestones: keyset pages without a total would keep those flat too.",
-    "dashboard": "the unfiltered dashboard reads stored figures, but its filter form lists "
-    "every organization as the timeline's does (17,880 options at ten times the programme), "
-    "and its owner table counts the stored owner rows (one per body) to page them: the owner "
-    "options as a separate cached resource would keep it flat.",
+    "dashboard": "the unfiltered dashboard reads stored figures and the stored owner choice, "
+    "but its owner table counts the stored owner rows (one per body) to page them, and the "
+    "owner choice it sends grows with the organizations (0.7 MB at ten times the programme): "
+    "a kept number of owner rows, and the owner choice as a resource of its own, would keep "
+    "it flat.",
     "programme": "the overview reads the counts kept per body and prefecture's system and "
     "pages the bodies by the number the national figures counted; what grows is that count "
     "(bodies with a system, one tally row each): a kept number of bodies would keep it flat.",

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('roadmap', '0028_row_counts'),
+        ("roadmap", "0028_row_counts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OwnerChoice',
+            name="OwnerChoice",
             fields=[
-                ('language', models.CharField(max_length=8, primary_key=True, serialize=False)),
-                ('changes', models.BigIntegerField()),
-                ('html', models.TextField()),
+                ("language", models.CharField(max_length=8, primary_key=True, serialize=False)),
+                ("changes", models.BigIntegerField()),
+                ("html", models.TextField()),
             ],
         ),
     ]
