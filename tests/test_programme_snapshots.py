@@ -223,3 +223,16 @@ def test_the_migration_sums_the_snapshots_taken_before_it():
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert [stored(snapshot) for snapshot in snapshots] == taken
     assert rates.programme_figures(snapshots[0]).bodies == from_scratch(snapshots[0])["bodies"]
+
+
+@pytest.mark.postgres
+def test_a_new_snapshot_is_known_to_the_planner_at_once():
+    generate(limit_prefectures=1, max_municipalities=3)
+    snapshot, _ = take_snapshot(as_of=date(2026, 1, 31))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'roadmap_snapshotbodytally'"
+        )
+        [estimated] = cursor.fetchone()
+    # Analyzed: the planner's estimate is the rows stored, not the empty table it was before.
+    assert estimated == snapshot.body_tallies.count() == 4

@@ -55,7 +55,27 @@ def take_snapshot(*, as_of: date) -> tuple[ProgressSnapshot, bool]:
     except IntegrityError:
         # Another run took the same day between our look and our insert.
         return ProgressSnapshot.objects.get(as_of=as_of), False
+    analyze_snapshot_tables()
     return snapshot, True
+
+
+SNAPSHOT_TABLES = (SnapshotRow, SnapshotSystemTally, SnapshotBodyTally, SnapshotDesignationTally)
+
+
+def analyze_snapshot_tables() -> None:
+    """Give PostgreSQL's planner the new snapshot's rows at once.
+
+    Each month adds a snapshot's worth of rows under a new snapshot id, which the statistics
+    do not know until the tables are analyzed again; and once the tables hold ten snapshots, a
+    month's rows are too few to make autovacuum analyze them at all. Without them the planner
+    expects a handful of rows for the new snapshot and sorts all its bodies for a page of the
+    body table, instead of reading the page in code order (100 ms instead of 2 ms for 17,880
+    bodies).
+    """
+    if connection.vendor == "postgresql":
+        tables = ", ".join(model._meta.db_table for model in SNAPSHOT_TABLES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
 
 
 def write_rows(snapshot: ProgressSnapshot) -> None:
