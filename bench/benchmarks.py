@@ -908,9 +908,10 @@ EXPLANATIONS = {
     "system (47 × 20 rows at any size), but the number of bodies is counted from the body "
     "tallies (one row per body): a kept number of bodies would keep it flat.",
     "programme as of a snapshot": "the overview reads the snapshot's sums per prefecture's "
-    "system (47 × 20 rows at any size), but its page of bodies is sorted out of all the "
-    "snapshot's body rows joined to their codes (one per body): the body's code stored in the "
-    "snapshot's body sums, indexed with the snapshot, would let the page be read off the index.",
+    "system (47 × 20 rows at any size) and a page of its bodies in code order, which the "
+    "planner chooses only when it knows the snapshot's rows (taking a snapshot analyzes its "
+    "tables); if it grew, the planner sorted every body of the snapshot for the page: "
+    "EXPLAIN ANALYZE on the larger database shows which.",
     "programme API as of a snapshot": "the national figures are read from the snapshot's sums "
     "per prefecture's system (47 × 20 rows at any size): growth here is in the indexes read, "
     "larger at this size.",
