@@ -64,6 +64,7 @@ def test_counting_every_milestone_reads_the_kept_number(django_assert_num_querie
     assert Milestone.objects.none().count() == 0
     assert Milestone.objects.values("owner").distinct().count() == 1
     assert Milestone.objects.annotate(n=Count("steps")).count() == 4
+    assert Milestone.objects.extra(tables=["roadmap_organization"]).count() == 4
     MilestoneFactory.create_batch(2)
     assert Milestone.objects.annotate(number=F("steps__number")).count() == 6
     assert Milestone.objects.filter(pk__gt=0).count() == 6

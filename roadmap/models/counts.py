@@ -59,6 +59,7 @@ def whole_table(query) -> bool:
         or query.low_mark
         or query.high_mark is not None
         or query.extra
+        or query.extra_tables
         or any(getattr(a, "contains_aggregate", False) for a in query.annotations.values())
     ):
         return False
