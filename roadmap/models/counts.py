@@ -77,28 +77,35 @@ def whole_table(query) -> bool:
 
 
 def counted_models():
-    """Return the models whose rows are kept (migration 0028 installs their triggers)."""
+    """Return the models whose rows are kept (migration 0028 installs their triggers).
+
+    In the order a step report writes them, steps before milestones, which ``repair`` locks
+    them in.
+    """
     from roadmap.models import Milestone, Step
 
-    return (Milestone, Step)
+    return (Step, Milestone)
 
 
 def repair(using: str = "default") -> int:
     """Count each kept table afresh, store the numbers, and return how many had differed.
 
-    Each table is locked against writers (``SHARE`` mode) while it is counted, so no insert
-    lands between the count and the kept number.
+    The tables are locked against writers (``SHARE`` mode) while they are counted, so no insert
+    lands between a count and its kept number. The steps are locked first, in the order a step
+    report takes them (it writes steps, then milestones), so that a report in progress is
+    waited for rather than deadlocked with.
     """
     differed = 0
-    with transaction.atomic(using=using):
-        connection = connections[using]
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = ", ".join(quote(model._meta.db_table) for model in counted_models())
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
         for model in counted_models():
             table = model._meta.db_table
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE MODE")
-                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-                rows = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608
+            rows = cursor.fetchone()[0]
             kept = RowCount.objects.using(using).filter(table=table).first()
             if kept is None or kept.rows != rows:
                 differed += 1
