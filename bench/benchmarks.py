@@ -897,16 +897,19 @@ EXPLANATIONS = {
     "number of milestones when unfiltered; a filtered `count` is a COUNT(*) of the matching "
     "milestones: keyset pages without a total would keep those flat too.",
     "dashboard": "the unfiltered dashboard reads stored figures and the stored owner choice, "
-    "but its owner table counts the stored owner rows (one per body) to page them, and the "
-    "owner choice it sends grows with the organizations (0.7 MB at ten times the programme): "
-    "a kept number of owner rows, and the owner choice as a resource of its own, would keep "
-    "it flat.",
+    "but counts the live designations per reason (COUNT DISTINCT over every designation, one "
+    "per re-planned body's system) and the stored owner rows (one per body) to page them: "
+    "designation sums kept by triggers, as the step counts are, and a kept number of owner "
+    "rows would keep it flat.",
     "programme": "the overview reads the counts kept per body and prefecture's system and "
-    "pages the bodies by the number the national figures counted; what grows is that count "
-    "(bodies with a system, one tally row each): a kept number of bodies would keep it flat.",
+    "pages the bodies by the number the national figures counted, but counts the live "
+    "designations per reason and in all (COUNT DISTINCT over every designation) and the "
+    "bodies with a system (one tally row each): designation sums and a number of bodies kept "
+    "by the tallies' triggers would keep it flat.",
     "programme API": "the national figures are summed from the counts kept per prefecture's "
-    "system (47 × 20 rows at any size), but the number of bodies is counted from the body "
-    "tallies (one row per body): a kept number of bodies would keep it flat.",
+    "system (47 × 20 rows at any size), but the live designations are counted per reason and "
+    "in all, and the bodies with a system from the body tallies: kept designation sums and a "
+    "kept number of bodies would keep it flat.",
     "programme as of a snapshot": "the overview reads the snapshot's sums per prefecture's "
     "system (47 × 20 rows at any size) and a page of its bodies in code order, which the "
     "planner chooses only when it knows the snapshot's rows (taking a snapshot analyzes its "
