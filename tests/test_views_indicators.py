@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # choose from (rendered and stored, being the first page after a change: RENDERING_OWNERS) and
 # the fiscal years; the programme's rates by prefecture and its snapshots; and first of all the
 # count of changes that keys the kept body (tests/test_dashboard.py, TAG).
-DASHBOARD_QUERIES = 25 + RENDERING_OWNERS
+DASHBOARD_QUERIES = 24 + RENDERING_OWNERS
 # milestone, revisions, comments, steps, editions, history, indicators, measurements
 MILESTONE_QUERIES = 8
 API_QUERIES = 2  # indicators with their initiative, owner and milestone; their measurements

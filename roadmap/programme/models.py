@@ -285,6 +285,32 @@ class Designation(models.Model):
         return f"{self.milestone}: {self.get_reason_display()}"
 
 
+class DesignationTally(models.Model):
+    """The designated systems for one reason, and how many bodies they belong to: kept live.
+
+    Triggers on ``Designation`` (migration 0030) add each designation to its reason's row and to
+    the row of ``ANY_REASON``, and take it away again, whoever writes it: the designation
+    service, a cascade from a deleted milestone or body. A body is counted once per row however
+    many of its systems are designated, so the page reads five rows instead of counting the
+    designations distinctly on every request. ``roadmap.programme.progress.repair`` counts them
+    afresh if they ever drift.
+    """
+
+    # The row counting every designation, each body once whatever its reasons.
+    ANY_REASON = 0
+
+    reason = models.PositiveSmallIntegerField(_("reason"), primary_key=True)
+    systems = models.IntegerField(default=0)
+    bodies = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("designation tally")
+        verbose_name_plural = _("designation tallies")
+
+    def __str__(self):
+        return str(self.reason)
+
+
 class SystemMinistry(models.Model):
     """The ministry in charge of a standard business system; data an administrator can correct."""
 

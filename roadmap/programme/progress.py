@@ -2,9 +2,10 @@
 
 No request counts 1.4 million steps: the step service keeps one ``SystemProgress`` row of state
 counts per body's system, and database triggers on those rows keep them summed per prefecture's
-system (``SystemTally``) and per body (``BodyTally``), leaving out cancelled systems. A writer
-that goes around the service — a hand-written UPDATE of the steps, a restore — can leave them
-behind; ``repair`` counts all three afresh from the steps and says how many rows had differed
+system (``SystemTally``) and per body (``BodyTally``), leaving out cancelled systems; others on
+the designations keep them per reason (``DesignationTally``). A writer that goes around the
+service — a hand-written UPDATE of the steps, a restore — can leave them behind; ``repair``
+counts them all afresh from the steps and says how many rows had differed
 (``manage.py recount_dashboard``). It sums every snapshot's rows afresh too: a snapshot's tallies
 and totals are written once, when it is taken, and must always equal its rows.
 """
@@ -13,6 +14,7 @@ from django.db import transaction
 
 from roadmap.programme.models import (
     BodyTally,
+    DesignationTally,
     ProgressSnapshot,
     SnapshotBodyTally,
     SnapshotDesignationTally,
@@ -20,7 +22,7 @@ from roadmap.programme.models import (
     SystemProgress,
     SystemTally,
 )
-from roadmap.programme.rates import SUMS
+from roadmap.programme.rates import SUMS, designations_counted
 from roadmap.programme.snapshots import store_sums
 from roadmap.programme.steps import recount_all
 
@@ -29,6 +31,7 @@ KEPT = (
     (SystemProgress, ("milestone_id",)),
     (SystemTally, ("prefecture_id", "system")),
     (BodyTally, ("body_id",)),
+    (DesignationTally, ("reason",)),
     (SnapshotSystemTally, ("snapshot_id", "prefecture_id", "system")),
     (SnapshotBodyTally, ("snapshot_id", "body_id")),
     (SnapshotDesignationTally, ("snapshot_id", "reason")),
@@ -62,6 +65,8 @@ def counted_afresh() -> None:
         BodyTally(**row)
         for row in counted.values("body_id", "prefecture_id").annotate(**SUMS).order_by()
     )
+    DesignationTally.objects.all().delete()
+    DesignationTally.objects.bulk_create(DesignationTally(**row) for row in designations_counted())
     for model in SNAPSHOT_TALLIES:
         model.objects.all().delete()
     store_sums()

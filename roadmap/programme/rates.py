@@ -33,6 +33,7 @@ from roadmap.models import Organization
 from roadmap.programme.models import (
     BodyTally,
     Designation,
+    DesignationTally,
     ProgressSnapshot,
     SnapshotBodyTally,
     SnapshotRow,
@@ -227,15 +228,13 @@ def ministries(by_system: dict, language: str) -> list[Rates]:
 def designations(snapshot: ProgressSnapshot | None = None) -> dict:
     """Return the designated bodies and systems, in all and by reason, live or as of a snapshot."""
     if snapshot is None:
-        rows = Designation.objects.annotate(r=F("reason"), b=F("body_id"))
-        by_reason = rows.values("r").annotate(
-            systems=Count("pk"), bodies=Count("b", distinct=True)
-        )
-        totals = rows.aggregate(systems=Count("pk"), bodies=Count("b", distinct=True))
+        tallies = DesignationTally.objects.values("systems", "bodies", r=F("reason"))
+        reasons = {row["r"]: row for row in tallies}
+        totals = reasons.get(DesignationTally.ANY_REASON, {"systems": 0, "bodies": 0})
     else:
         by_reason = snapshot.designation_tallies.values("systems", "bodies", r=F("reason"))
+        reasons = {row["r"]: row for row in by_reason.order_by()}
         totals = {"systems": snapshot.designated_systems, "bodies": snapshot.designated_bodies}
-    reasons = {row["r"]: row for row in by_reason.order_by()}
     return {
         "bodies": totals["bodies"],
         "systems": totals["systems"],
@@ -249,6 +248,19 @@ def designations(snapshot: ProgressSnapshot | None = None) -> dict:
             for reason in Designation.Reason
         ],
     }
+
+
+def designations_counted() -> list[dict]:
+    """Count the designated systems and bodies per reason and in all (``DesignationTally``)."""
+    rows = Designation.objects.annotate(r=F("reason"), b=F("body_id"))
+    counts = {reason.value: {"systems": 0, "bodies": 0} for reason in Designation.Reason}
+    by_reason = rows.values("r").annotate(systems=Count("pk"), bodies=Count("b", distinct=True))
+    for row in by_reason.order_by():
+        counts[row["r"]] = {"systems": row["systems"], "bodies": row["bodies"]}
+    counts[DesignationTally.ANY_REASON] = rows.aggregate(
+        systems=Count("pk"), bodies=Count("b", distinct=True)
+    )
+    return [{"reason": reason, **values} for reason, values in counts.items()]
 
 
 BODY_NAMES = ("body_id", "body__code", "body__name_ja", "body__name_kana")

@@ -42,7 +42,10 @@ def dashboard(request):
     filterset = filter_milestones(
         request, Milestone.objects.all(), allowed=PAGING_PARAMETERS | {"as_of"}
     )
-    snapshot = snapshot_of(request.GET.get("as_of", ""))
+    as_of = request.GET.get("as_of", "")
+    # A page as of a snapshot looks it up among those it lists; a live page, kept, lists none.
+    snapshots = list(ProgressSnapshot.objects.order_by("as_of")) if as_of else None
+    snapshot = snapshot_of(as_of, among=snapshots)
     current, today = language.current(), timezone.localdate()
     shown = changes_tag(RENDERING, current, today, request.get_full_path(), shown=True)
     # The page around the body differs by reader: a signed-in reader's menu and CSRF token.
@@ -54,7 +57,7 @@ def dashboard(request):
         if body is None:
             body = render_to_string(
                 "roadmap/dashboard_body.html",
-                body_context(request, filterset, snapshot, current, today),
+                body_context(request, filterset, snapshot, snapshots, current, today),
                 request,
             )
             cache.set(key, body)
@@ -65,7 +68,7 @@ def dashboard(request):
     return response
 
 
-def body_context(request, filterset, snapshot, current, today):
+def body_context(request, filterset, snapshot, snapshots, current, today):
     """Return what the dashboard's body shows, counted or read from the stored figures."""
     chosen = filterset.form.cleaned_data
     if any(value not in (None, "") for value in chosen.values()):
@@ -100,7 +103,7 @@ def body_context(request, filterset, snapshot, current, today):
         },
         "designated": programme_rates.designations(snapshot),
         "language": current,
-        **programme_context(snapshot, current, today),
+        **programme_context(snapshot, current, today, snapshots),
     }
 
 
@@ -114,10 +117,11 @@ def selected_indicators(chosen):
     return indicators
 
 
-def programme_context(snapshot, current, today):
+def programme_context(snapshot, current, today, snapshots=None):
     """Return the programme's rates by prefecture as a map, bars and a table, and the trend."""
     by_prefecture = programme_rates.rates_by_prefecture(snapshot, language=current)
-    snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
+    if snapshots is None:
+        snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
     return {
         "snapshot": snapshot,
         "snapshots": snapshots,

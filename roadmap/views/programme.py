@@ -38,8 +38,11 @@ def programme_query(request, allowed):
     )
 
 
-def snapshot_of(raw: str) -> ProgressSnapshot | None:
-    """Return the snapshot ``as_of`` names (None for live figures), or refuse the query."""
+def snapshot_of(raw: str, among: list | None = None) -> ProgressSnapshot | None:
+    """Return the snapshot ``as_of`` names (None for live figures), or refuse the query.
+
+    A page that lists the snapshots anyway passes them as ``among``, to be looked up there.
+    """
     if not raw:
         return None
     try:
@@ -54,8 +57,10 @@ def snapshot_of(raw: str) -> ProgressSnapshot | None:
             ]
         )
     try:
-        return snapshot_for(day)
-    except LookupError:
+        if among is None:
+            return snapshot_for(day)
+        return next(snapshot for snapshot in among if snapshot.as_of == day)
+    except (LookupError, StopIteration):
         raise PageNotFound(
             gettext("There is no snapshot as of %(day)s.") % {"day": day.isoformat()}
         ) from None
@@ -115,14 +120,17 @@ def body_search(request) -> str:
 @reading_view(html_answer)
 def overview(request):
     """Show national rates, trend, prefectures, systems, ministries, designations and bodies."""
-    snapshot, prefecture = programme_query(request, PROGRAMME_PARAMETERS)
+    check_query_string(request, allowed=PROGRAMME_PARAMETERS, filters=())
+    prefecture = prefecture_of(request.GET.get("prefecture", ""))
+    # The snapshots to choose from; the one asked for is looked up among them.
+    snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
+    snapshot = snapshot_of(request.GET.get("as_of", ""), among=snapshots)
     current = language.current()
     figures = rates.programme_figures(snapshot, language=current)
     bodies = body_table(request, snapshot, prefecture)
     # Every body with a system counted: as many as the national figures already counted.
     whole = not prefecture and not body_search(request)
     page = paginate(request, bodies, BODIES_PER_PAGE, count=figures.bodies if whole else None)
-    snapshots = list(ProgressSnapshot.objects.order_by("as_of"))
     return render(
         request,
         "roadmap/programme.html",
