@@ -42,7 +42,10 @@ class OwnerRows:
         self.rows = DashboardTally.objects.filter(section="owner").order_by("position")
 
     def count(self):
-        return self.rows.count()
+        # Stored at positions 0 to n - 1 (``store``): the last position, found in the unique
+        # index, counts them without reading the rows.
+        last = self.rows.reverse().values_list("position", flat=True).first()
+        return 0 if last is None else last + 1
 
     def __getitem__(self, index):
         return [tally.figures for tally in self.rows[index]]
@@ -86,7 +89,9 @@ def counting_alone():
 def stored() -> Figures:
     """Return the figures as stored (areas, prefectures and systems in one query)."""
     rows = {section: [] for section in SECTIONS}
-    for tally in DashboardTally.objects.exclude(section="owner").order_by("section", "position"):
+    shown_whole = [section for section in SECTIONS if section != "owner"]
+    tallies = DashboardTally.objects.filter(section__in=shown_whole)
+    for tally in tallies.order_by("section", "position"):
         rows[tally.section].append(tally.figures)
     return Figures(
         areas=dashboard.with_area_titles(rows["area"]),
@@ -152,7 +157,8 @@ def count_and_store(changes) -> int:
 def store(figures: dict[str, list[dict]]) -> int:
     """Write the rows of ``figures`` that differ from those stored; return how many differed.
 
-    Rows written, added and removed are counted; the others are left as they are.
+    Rows written, added and removed are counted; the others are left as they are. A section's
+    rows are at positions 0 to n - 1, as ``OwnerRows.count`` relies on.
     A change to one milestone alters a few rows (its area, its owner, its prefecture and
     system): rewriting the two thousand others each time would leave as many dead rows for
     vacuum, and under a steady stream of saves the table would grow faster than it is vacuumed.

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from roadmap import dashboard
+from roadmap import dashboard, tallies
 from roadmap.models import DeadlineRevision, Milestone, Organization
 from roadmap.standard_systems import PREFECTURE_SYSTEMS, STANDARD_SYSTEMS
 from tests.factories import InitiativeFactory, MilestoneFactory, OrganizationFactory
@@ -16,10 +16,10 @@ TAG = 1
 # The first body rendered after a change, in each language, renders the owner choice: the count
 # of changes, the organizations, storing it.
 RENDERING_OWNERS = 3
-# Every body rendered: owners to choose from, fiscal years, designations by reason and in all,
+# Every body rendered: owners to choose from, fiscal years, designations (kept per reason),
 # indicators (their measurements: one more when there are any), the programme's rates by
 # prefecture (their prefectures' names: one more when there are any) and the snapshots.
-EVERY_BODY = 7
+EVERY_BODY = 6
 # The state, stored rows, area titles, prefectures, owners count, owners page.
 DASHBOARD_QUERIES = TAG + 6 + EVERY_BODY
 # The state; counting: areas, area titles, owners, 2 progress; storing: savepoint, lock the state,
@@ -240,3 +240,15 @@ def test_the_programme_scope_is_stated_as_officially_counted_beside_the_generate
     assert "about 34,592 systems by the official count" in page
     assert "This tracker holds 34,914" in page
     assert "only the systems the bodies actually run" in page
+
+
+def test_the_owner_table_is_paged_by_the_owners_stored_as_owners_come_and_go(client):
+    owners = OrganizationFactory.create_batch(3)
+    milestones = [MilestoneFactory(owner=owner) for owner in owners]
+    assert tallies.current().owners.count() == 3
+    milestones[0].delete()
+    milestones[1].delete()
+    figures = tallies.current()
+    assert figures.owners.count() == len(figures.owners[0:10]) == 1
+    MilestoneFactory.create_batch(2)
+    assert tallies.current().owners.count() == 3
