@@ -159,6 +159,25 @@ def test_growth_expects_jobs_to_grow_linearly_and_pages_to_stay_flat():
     assert benchmarks.growth_explanations(rows, scaled, scale=10)[0].startswith("timeline: ")
 
 
+def test_a_job_whose_baseline_grew_as_much_says_the_database_grew():
+    compares = "flag_overdue ÷ hand-written UPDATE … WHERE"
+    sample = benchmarks.Sample([0.1], 4)
+    rows = [
+        benchmarks.Row("flag_overdue", sample, benchmarks.Sample([0.1], 2), compares),
+        benchmarks.Row("queue_notifications", sample, benchmarks.Sample([0.1], 2), compares),
+    ]
+    scaled = [
+        {"name": "flag_overdue", "median": 1.4, "queries": 4, "baseline": 1.5},
+        {"name": "queue_notifications", "median": 1.4, "queries": 4, "baseline": 1.0},
+    ]
+    database, job = benchmarks.growth_explanations(rows, scaled, scale=10)
+    assert database.startswith(
+        "flag_overdue: its baseline (hand-written UPDATE … WHERE) grew 15.00× in the same run"
+    )
+    # Its baseline stayed linear: the job's own work grew.
+    assert "baseline" not in job
+
+
 @pytest.mark.postgres
 def test_copies_of_the_programme_are_added_once_each_with_their_steps():
     generate(limit_prefectures=1, max_municipalities=2, owners=True, steps=True)
