@@ -11,6 +11,7 @@ and totals are written once, when it is taken, and must always equal its rows.
 """
 
 from django.db import transaction
+from django.db.models import Q
 
 from roadmap.programme.models import (
     BodyTally,
@@ -39,13 +40,21 @@ KEPT = (
 )
 
 
+# A designation tally counting nothing is the same as none: its triggers leave a reason's row
+# at nought when its last designation goes, and make it again when one comes.
+NOUGHT = {DesignationTally: Q(systems=0, bodies=0)}
+
+
 def kept() -> dict[tuple, tuple]:
     """Return every kept row, by its table and key, with its values."""
     rows = {}
     for model, key in KEPT:
         # Everything but a surrogate id, which a recount renews.
         names = [field.attname for field in model._meta.concrete_fields if field.name != "id"]
-        for row in model.objects.values_list(*names):
+        stored = model.objects.all()
+        if model in NOUGHT:
+            stored = stored.exclude(NOUGHT[model])
+        for row in stored.values_list(*names):
             values = dict(zip(names, row, strict=True))
             rows[(model.__name__, *(values[k] for k in key))] = row
     return rows
