@@ -43,7 +43,8 @@ def dashboard(request):
         request, Milestone.objects.all(), allowed=PAGING_PARAMETERS | {"as_of"}
     )
     as_of = request.GET.get("as_of", "")
-    # A page as of a snapshot looks it up among those it lists; a live page, kept, lists none.
+    # As of a snapshot, the page looks it up among those it lists anyway; a live page lists
+    # them only when its body is rendered (not when the kept body is sent).
     snapshots = list(ProgressSnapshot.objects.order_by("as_of")) if as_of else None
     snapshot = snapshot_of(as_of, among=snapshots)
     current, today = language.current(), timezone.localdate()
