@@ -938,11 +938,13 @@ EXPLANATIONS = {
     "read, after one read of the count of changes (the ETag): growth here is the machine's "
     "load, not the data.",
     "import_steps": "the national file has a row per step, so it grows with the copies; more "
-    "than linear means its one transaction's rows (the staged report, the changes, the step "
-    "log) no longer fit in the server's memory (shared_buffers, work_mem, temp_buffers) and "
-    "its writes force checkpoints (max_wal_size), each writing whole pages again: importing "
-    "per prefecture, in a transaction each, keeps every statement's rows in memory; more "
-    "max_wal_size spaces the checkpoints.",
+    "than linear means a statement's rows no longer fit in the server's memory "
+    "(shared_buffers, work_mem): the join of the staged report with the stored steps spills "
+    "to disk in more batches, and the step log's index takes its rows in the report's order "
+    "(the steps themselves are rewritten in their stored order, by id, so that each page is "
+    "read and written once). More work_mem and shared_buffers for the import's session, or "
+    "importing per prefecture, keeps each statement in memory; more max_wal_size spaces the "
+    "checkpoints.",
 }
 
 

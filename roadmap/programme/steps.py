@@ -170,9 +170,13 @@ def write_steps(cursor, user, day: date) -> None:
         " WHERE step_id IS NULL",
         [day, who],
     )
+    # In the stored steps' order (their ids, as they were written), not the report's: a national
+    # report rewrites every step, and visiting them at random makes each update read, dirty and
+    # write back a page of its own once the table no longer fits in the server's buffers.
     cursor.execute(
         f"UPDATE {step} SET state = c.new_state, changed_on = %s, changed_by_id = %s"  # noqa: S608
-        f" FROM {CHANGES_TABLE} c WHERE {step}.id = c.step_id",
+        f" FROM (SELECT step_id, new_state FROM {CHANGES_TABLE} WHERE step_id IS NOT NULL"
+        f" ORDER BY step_id) c WHERE {step}.id = c.step_id",
         [day, who],
     )
 
