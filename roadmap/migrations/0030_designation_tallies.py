@@ -17,7 +17,6 @@ from django.db import migrations, models
 DESIGNATION = "roadmap_designation"
 KEPT = "roadmap_designationtally"
 ANY_REASON = 0
-REASONS = (1, 2, 3, 4)
 
 # Each statement's designations, +1 for each added and -1 for each taken away.
 CHANGED = {
@@ -122,17 +121,8 @@ def add_triggers(apps, schema_editor):
                 f"CREATE TRIGGER {DESIGNATION}_tally_{name} {timing} ON {DESIGNATION}"
                 f" FOR EACH ROW {when} BEGIN {body} END"
             )
+    # A reason without designations needs no row: the triggers make one when its first comes.
     execute(COUNTED_AFRESH)
-    # Every reason has its row, designated or not, as a fresh count writes them.
-    for reason in (ANY_REASON, *REASONS):
-        if vendor == "postgresql":
-            execute(
-                f"INSERT INTO {KEPT} (reason, systems, bodies) VALUES (%s, 0, 0)"
-                " ON CONFLICT (reason) DO NOTHING",
-                [reason],
-            )
-        else:
-            execute(f"INSERT OR IGNORE INTO {KEPT} (reason, systems, bodies) VALUES (%s, 0, 0)", [reason])
 
 
 def drop_triggers(apps, schema_editor):
