@@ -65,6 +65,7 @@ PAGES = (
     ("admin: steps", "/admin/roadmap/step/"),
     ("programme", "/programme/"),
     ("programme API", "/api/programme/"),
+    ("owner choice (every organization)", "/owners/options/"),
 )
 BASELINE_PAGE = ("trivial request (baseline)", "/bench-baseline")
 # Whole-table exports take seconds each at full size: a quarter of the requests is enough.
@@ -764,6 +765,12 @@ BUDGETS = (
     Budget("timeline `/` median", "timeline", "median", 0.100),
     Budget("API first page median", "API (first page)", "median", 0.100),
     Budget("one milestone page median", "one milestone", "median", 0.100),
+    Budget(
+        "owner choice, every organization",
+        "owner choice (every organization)",
+        "median",
+        0.100,
+    ),
     Budget("programme `/programme/` median", "programme", "median", 0.100),
     Budget("programme API median", "programme API", "median", 0.100),
     Budget("programme as of a snapshot median", "programme as of a snapshot", "median", 0.100),
@@ -806,6 +813,7 @@ GROWING = (
     "Excel (all rows) `",
     "import_milestones",
     "import_steps",
+    "owner choice (every organization) `",
 )
 # Allowed excess over linear (jobs) or constant (pages) at the larger scale.
 GROWTH_SLACK = 1.2
@@ -900,19 +908,21 @@ EXPLANATIONS = {
     "milestones and its filters read the prefectures only; if it grew, the kept row was "
     "missing (`manage.py recount_dashboard` restores it).",
     "timeline": "the page is read off the (day, ref) index, paged by the kept number of "
-    "milestones, and its owner choice is read as stored (one row); what remains is the "
-    "fiscal years' MIN/MAX over the deadline index and the page itself. Serving the owner "
-    "choice (17,880 options, 0.7 MB at ten times the programme) as a resource of its own, "
-    "fetched by the type-to-narrow search, would also keep the page's size flat.",
+    "milestones, and carries only the owner chosen (the rest is fetched by its script from "
+    "`/owners/options/`); what remains is the fiscal years' MIN/MAX over the deadline index "
+    "and the page itself.",
     "API (first page)": "the page comes off the (day, ref) index and its `count` is the kept "
     "number of milestones when unfiltered; a filtered `count` is a COUNT(*) of the matching "
     "milestones: keyset pages without a total would keep those flat too.",
     "dashboard": "the unfiltered dashboard reads stored figures: its sections through their "
-    "index, the owner rows counted by their last stored position, the designations as kept "
-    "per reason by their triggers, and the owner choice as stored (one row); what still grows "
-    "is that owner choice itself (17,880 options, 0.7 MB at ten times the programme), read, "
-    "written into the page and sent whole. Serving it as a resource of its own, fetched by "
-    "the type-to-narrow search, would keep the page's size flat.",
+    "index, the owner rows counted by their last stored position and the designations as "
+    "kept per reason by their triggers; it carries only the owner chosen (the rest is "
+    "fetched by its script from `/owners/options/`).",
+    "owner choice (every organization)": "the options of every organization are stored as "
+    "rendered (one row, read while the count of changes holds) and sent whole: their size is "
+    "the number of organizations. A browser holding them asks again with their ETag and gets "
+    "304 Not Modified for one row read; splitting them by prefecture would bound the first "
+    "fetch as well.",
     "programme": "the overview reads the counts kept per prefecture's system, the designations "
     "kept per reason and a page of the body tallies in code order, paged by the number of "
     "bodies the national figures count; that number is still a COUNT over the body tallies "

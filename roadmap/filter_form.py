@@ -1,7 +1,8 @@
 """What the filter form offers: owners to choose by name, the fiscal years that occur.
 
 The address still carries codes and numbers (``owner=digital``, ``fy=2025``), and the filters
-accept any valid value; the form only makes the usual choices easy.
+accept any valid value; the form only makes the usual choices easy. The owners are a resource
+of their own (``views.owners``): a page carries the chosen one, its script fetches the rest.
 """
 
 from dataclasses import dataclass, field
@@ -77,8 +78,8 @@ def owner_options(groups) -> str:
     return "".join(parts)
 
 
-def owner_choice(language, chosen):
-    """Return the options of every organization, ``chosen`` selected, as stored if current.
+def owner_choice(language) -> str:
+    """Return the options of every organization, none selected, as stored if current.
 
     One query while no organization (or milestone) has changed since they were rendered;
     otherwise they are rendered from the organizations and stored for the next request.
@@ -89,12 +90,22 @@ def owner_choice(language, chosen):
         .values_list("html", flat=True)
         .first()
     )
-    if html is None:
-        html = render_owner_choice(language)
-    if chosen:
-        option = f'<option value="{escape(chosen)}">'
-        html = html.replace(option, f"{option.removesuffix('>')} selected>", 1)
-    return mark_safe(html)  # noqa: S308 - every value escaped by owner_options
+    return html if html is not None else render_owner_choice(language)
+
+
+def chosen_owner(owner, language) -> str:
+    """Return the <option> of the owner a filter chose, selected, or nothing.
+
+    A filter form carries only this one; the page's script fills in the rest
+    (``views.owners.owner_options``), so a page does not carry 1,800 names (17,880 at ten
+    times the programme) it rarely needs.
+    """
+    if owner is None:
+        return ""
+    option = (
+        f'<option value="{escape(owner.code)}" selected>{escape(owner.name(language))}</option>'
+    )
+    return mark_safe(option)  # noqa: S308 - every value escaped
 
 
 def render_owner_choice(language) -> str:
@@ -114,7 +125,7 @@ def render_owner_choice(language) -> str:
 
 
 def offer_choices(filterset, language):
-    """Show the fiscal year as a choice of the years that occur; return the owner options."""
+    """Show the fiscal years that occur as a choice; return the owner chosen as an option."""
     years = dict(fiscal_year_choices(language))
     # A year asked for in the address stays shown even when no deadline falls in it.
     asked = filterset.form.cleaned_data.get("fy")
@@ -122,4 +133,4 @@ def offer_choices(filterset, language):
         years[asked] = periods.fiscal_year_label(asked, language)
     choices = [("", gettext("All"))] + [(str(fy), years[fy]) for fy in sorted(years)]
     filterset.form.fields["fy"].widget = forms.Select(choices=choices)
-    return owner_choice(language, filterset.form.data.get("owner"))
+    return chosen_owner(filterset.form.cleaned_data.get("owner"), language)

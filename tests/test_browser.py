@@ -203,6 +203,7 @@ def test_every_page_and_admin_screen_passes_axe(showcase, live_server, browser_p
         milestone.get_absolute_url(),
         "/dashboard/",
         "/dashboard/?lang=en",
+        "/owners/?next=/dashboard/%3Fstatus%3Dplanned",
         "/notifications/",
         "/settings/",
         "/?status=finished",
@@ -242,11 +243,46 @@ def pdf_text(pdf):
 def test_owner_is_found_by_typing_part_of_its_name(showcase, live_server, browser_page):
     page = browser_page
     page.goto(f"{live_server.url}/")
+    # The box comes once the page's script has fetched every organization into the choice.
     page.get_by_label("名前の一部を入力すると候補を絞り込めます").fill("東京都第2")
     assert page.locator("#id_owner").input_value() == "131001"
     page.get_by_role("button", name="絞り込む").click()
     page.wait_for_url("**/?*owner=131001*")
     assert page.locator(".chart-row").count() == 2
+
+
+@pytest.fixture
+def organization_count(showcase):
+    return Organization.objects.count()
+
+
+def test_the_owner_chosen_stays_chosen_among_every_organization_fetched(
+    organization_count, live_server, browser_page
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/dashboard/?owner=131001&lang=en")
+    select = page.locator("#id_owner")
+    page.get_by_label("Type part of a name to narrow the list").wait_for()
+    assert select.locator("option").count() == organization_count + 1  # and "All"
+    assert select.input_value() == "131001"
+    assert select.get_attribute("aria-busy") is None
+    select.select_option(label="Digital Agency")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/dashboard/?*owner=digital*")
+    assert page.locator("#id_owner").input_value() == "digital"
+
+
+def test_without_script_an_owner_is_chosen_from_the_page_of_organizations(
+    showcase, live_server, browser_page
+):
+    page = browser_page
+    page.context.route("**/*.js", lambda route: route.abort())
+    page.goto(f"{live_server.url}/?status=in_progress")
+    assert page.locator("#id_owner option").count() == 1  # "All" alone: nothing fetched
+    page.get_by_role("link", name="一覧から組織を選ぶ").click()
+    page.get_by_role("link", name="東京都第2市", exact=True).click()
+    page.wait_for_url("**/?status=in_progress&owner=131001")
+    assert page.locator("#id_owner").input_value() == "131001"
 
 
 def test_timeline_prints_on_landscape_a4_with_filters_date_and_page_numbers(

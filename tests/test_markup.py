@@ -31,6 +31,8 @@ def public_pages(milestone):
         ("milestone-en", milestone.get_absolute_url() + "?lang=en"),
         ("dashboard", "/dashboard/"),
         ("dashboard-en", "/dashboard/?lang=en"),
+        ("owners", "/owners/?next=/dashboard/%3Fstatus%3Dplanned"),
+        ("owners-en", "/owners/?lang=en"),
         ("bad-request", "/?status=finished"),
         ("not-found", "/no-such-page/"),
         ("notifications", "/notifications/"),

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from roadmap.models import DeadlineRevision, Milestone, OwnerChoice, StatusComment, Step
+from roadmap.models import DeadlineRevision, Milestone, StatusComment, Step
 from roadmap.views.pages import PER_PAGE
 from tests.factories import (
     InitiativeFactory,
@@ -16,11 +16,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TIMELINE_QUERIES = 5  # count, page of milestones, owners to choose from (as stored), fiscal
-# years, baseline editions
-# The first page after a change renders the owner choice: the count of changes, the
-# organizations, and storing it.
-RENDERING_OWNERS = 3
+# count, page of milestones, fiscal years, baseline editions: the owners to choose from are
+# fetched apart (tests/test_owners.py)
+TIMELINE_QUERIES = 4
 # milestone, revisions, their users, comments, authors, steps, editions, history, owners,
 # indicators (their measurements: one more when there are any)
 MILESTONE_QUERIES = 10
@@ -191,8 +189,6 @@ def test_timeline_costs_the_same_queries_whatever_the_number_of_milestones(
     client, django_assert_num_queries, count
 ):
     varied_milestones(count)
-    with django_assert_num_queries(TIMELINE_QUERIES + RENDERING_OWNERS):
-        assert client.get("/").status_code == 200
     with django_assert_num_queries(TIMELINE_QUERIES):
         response = client.get("/")
     assert response.status_code == 200
@@ -208,23 +204,6 @@ def test_filtered_timeline_costs_one_more_query_to_check_the_owner(
     with django_assert_num_queries(TIMELINE_QUERIES + 1):
         response = client.get(f"/?owner={code}&status=in_progress&fy=2025&q=項目")
     assert response.status_code == 200
-
-
-def test_the_owner_choice_is_stored_and_shows_a_renamed_organization_at_once(client):
-    owner = MilestoneFactory(owner=OrganizationFactory(code="digital", name_ja="デジタル庁")).owner
-    other = OrganizationFactory(code="soumu", name_ja="総務省")
-    assert '<option value="digital">デジタル庁</option>' in client.get("/").content.decode()
-    assert OwnerChoice.objects.get(language="ja").html.count("<option") == 2
-    other.name_ja = "総務省（新）"
-    other.save()
-    html = client.get("/?owner=digital").content.decode()
-    assert '<option value="digital" selected>デジタル庁</option>' in html
-    assert '<option value="soumu">総務省（新）</option>' in html
-    # Each language is stored apart; the stored options never carry a selection.
-    assert "selected" not in OwnerChoice.objects.get(language="ja").html
-    assert client.get("/?lang=en").status_code == 200
-    assert set(OwnerChoice.objects.values_list("language", flat=True)) == {"ja", "en"}
-    assert owner.code == "digital"
 
 
 # Bad input -----------------------------------------------------------------------------------

@@ -139,6 +139,8 @@ def test_refused_admin_access_is_logged(client, caplog):
     [
         "/",
         "/dashboard/",
+        "/owners/",
+        "/owners/options/",
         "/milestones.ics",
         "/milestones.csv",
         "/api/milestones/",

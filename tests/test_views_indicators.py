@@ -9,17 +9,15 @@ from django.db import connection
 
 from roadmap.models import Indicator
 from tests.factories import IndicatorFactory, MeasurementFactory, MilestoneFactory
-from tests.test_dashboard import RENDERING_OWNERS
 
 pytestmark = pytest.mark.django_db
 
 # Queries with indicators to show (and no programme to look up prefectures for). The first
 # request after the indicators' milestones changed also counts the figures afresh and stores
-# them (see tests/test_dashboard.py, COUNTING_QUERIES); the filter form reads the owners to
-# choose from (rendered and stored, being the first page after a change: RENDERING_OWNERS) and
-# the fiscal years; the programme's rates by prefecture and its snapshots; and first of all the
-# count of changes that keys the kept body (tests/test_dashboard.py, TAG).
-DASHBOARD_QUERIES = 24 + RENDERING_OWNERS
+# them (see tests/test_dashboard.py, COUNTING_QUERIES); the filter form reads the fiscal years;
+# the programme's rates by prefecture and its snapshots; and first of all the count of changes
+# that keys the kept body (tests/test_dashboard.py, TAG).
+DASHBOARD_QUERIES = 23
 # milestone, revisions, comments, steps, editions, history, indicators, measurements
 MILESTONE_QUERIES = 8
 API_QUERIES = 2  # indicators with their initiative, owner and milestone; their measurements
