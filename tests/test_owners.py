@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from roadmap.models import Organization, OwnerChoice
+from roadmap.models import DashboardState, Organization, OwnerChoice
 from tests.factories import MilestoneFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +185,11 @@ def test_a_new_owner_is_found_from_the_page_of_owners_in_english(client, organiz
     page = client.get(found["Digital Agency"]).content.decode()
     assert "Cloud migration" in page
     assert other.title_ja not in page
+
+
+def test_without_a_count_of_changes_the_options_carry_no_etag(client, organizations):
+    DashboardState.objects.all().delete()
+    response = client.get("/owners/options/", headers={"if-none-match": '"owners-1-ja-None"'})
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert groups(response.content.decode())[0] == ("府省庁", [("digital", "デジタル庁")])
