@@ -7,7 +7,8 @@ mail the same notice, and one query reads them all. The batch's digests are made
 (``roadmap.services.mail_delivery``). The notices of the digests the server took are marked by
 one statement per ``MARK_EVERY`` digests, and at once when the run stops on an exception: a
 narrow insert into ``SentMark`` rather than a rewrite of each wide notification row under all its
-indexes. Once per batch, and when a run starts, the marks are folded into their notices (sent,
+indexes, written before the next digest leaves and, on PostgreSQL, while it is being written
+(``roadmap.services.digest_marks``). Once per batch, and when a run starts, the marks are folded into their notices (sent,
 claim cleared). A notice with a mark is never claimed again, so a worker killed outright
 mid-batch mails at most the digests sent since its last marking statement again, and the next
 run folds its marks. A digest the server refuses is marked deferred or failed on its own and the
@@ -50,6 +51,7 @@ from django.utils import timezone, translation
 from roadmap.models import Milestone, Notification, SentMark
 from roadmap.services import digest_mail
 from roadmap.services.digest_mail import DigestTemplates
+from roadmap.services.digest_marks import SentMarks, marking
 from roadmap.services.isolation import Failures
 from roadmap.services.mail_delivery import (
     PermanentFailure,
@@ -122,6 +124,8 @@ class Run:
     templates: DigestTemplates
     counts: dict
     key: int = 0
+    # The current batch's marks (``digest_marks``).
+    marks: SentMarks | None = None
 
 
 @contextmanager
@@ -224,10 +228,11 @@ def _send_batch(recipients, run) -> list[Recipient]:
     _mark_no_longer_applying(
         [n for waiting in notices.values() for n in waiting if not _still_applies(n)]
     )
-    connection, sent = get_connection(), []
-    # One cursor for the batch's marking statements rather than one for each digest.
-    with mail_session(connection), database.cursor() as cursor:
-        try:
+    connection = get_connection()
+    try:
+        # Also when the run is stopped by an exception, ``marking`` marks what went out.
+        with mail_session(connection), marking(run.now, run.counts, every=MARK_EVERY) as marks:
+            run.marks = marks
             for index, recipient in enumerate(recipients):
                 if index and timezone.now() - claimed_at > CLAIM_USE_FOR:
                     _release([n for r in recipients[index:] for n in notices.get(r.address, ())])
@@ -236,34 +241,10 @@ def _send_batch(recipients, run) -> list[Recipient]:
                 with translation.override(recipient.language):
                     current, entries = _entries(current, run, language=recipient.language)
                     if _send_isolated(recipient, current, entries, run, connection):
-                        sent.append(current)
-                if len(sent) >= MARK_EVERY:
-                    _mark_sent(sent, run, cursor)
-        finally:
-            # Also when the run is stopped by an exception: what went out is marked sent.
-            _mark_sent(sent, run, cursor)
-            _fold_marks()
+                        marks.add(current)
+    finally:
+        _fold_marks()
     return []
-
-
-def _mark_sent(sent, run, cursor) -> None:
-    """Mark the notices of the digests in ``sent``, with one statement, and empty it.
-
-    The marks are rows of ``SentMark``, folded into the notices by ``_fold_marks``.
-    """
-    ids = [notice.pk for current in sent for notice in current]
-    if ids:
-        table = database.ops.quote_name(SentMark._meta.db_table)
-        stamp = database.ops.adapt_datetimefield_value(run.now)
-        # Written out: this statement runs once per digest, the ORM would cost more than it.
-        cursor.execute(
-            f"INSERT INTO {table} (notification_id, sent_at)"  # noqa: S608
-            f" VALUES {', '.join(['(%s, %s)'] * len(ids))}",
-            [value for pk in ids for value in (pk, stamp)],
-        )
-        run.counts["mails"] += len(sent)
-        run.counts["notifications"] += len(ids)
-    sent.clear()
 
 
 def _fold_marks() -> None:
@@ -392,6 +373,8 @@ def _send_digest(recipient, current, entries, run, connection) -> bool:
     message = digest_mail.digest_message(
         recipient, current, entries, as_of=run.as_of, templates=run.templates
     )
+    # The digest before this one is marked before this one leaves (the exactly-once promise).
+    run.marks.settle()
     try:
         deliver(message, connection)
     except TemporaryFailure as error:
