@@ -1,26 +1,25 @@
 """E-mail digests: one message per recipient listing every notice waiting for them.
 
-The notices of a batch of recipients are claimed at once: one statement locks them with
-``SELECT … FOR UPDATE SKIP LOCKED`` and stamps them with the run's key, so two workers never
-mail the same notice, and one query reads them all. The batch's digests are made by
+The notices of a batch of recipients are claimed at once: one statement locks them with ``SELECT …
+FOR UPDATE SKIP LOCKED`` and stamps them with the run's key, so two workers never mail the same
+notice, and one query reads them all. The batch's digests are made by
 ``roadmap.services.digest_mail`` and mailed over one connection to the mail server
-(``roadmap.services.mail_delivery``). The notices of the digests the server took are marked by
-one statement per ``MARK_EVERY`` digests, and at once when the run stops on an exception: a
-narrow insert into ``SentMark`` rather than a rewrite of each wide notification row under all its
-indexes, written before the next digest leaves and, on PostgreSQL, while it is being written
-(``roadmap.services.digest_marks``). Once per batch, and when a run starts, the marks are folded into their notices (sent,
-claim cleared). A notice with a mark is never claimed again, so a worker killed outright
-mid-batch mails at most the digests sent since its last marking statement again, and the next
-run folds its marks. A digest the server refuses is marked deferred or failed on its own and the
-others go on. On PostgreSQL the run holds a session advisory lock on its key, which
-the server drops with a dead worker's connection, so its unsent notices can be claimed at once;
-elsewhere, and for a run that hangs, the claim expires. The run's statements are committed
-without waiting for the disk (``synchronous_commit`` off, for the run's session only): a marking
-statement costs a tenth of a millisecond instead of a disk flush, a killed worker loses none of
-them (the server has them), and only a crash of the database server itself within the last
-moment before it may forget marks, whose digests then go out again.
-Temporary failures are retried with exponential backoff, a bounded number of times; permanent
-ones are recorded on the notice for the admin.
+(``roadmap.services.mail_delivery``). The notices of the digests the server took are marked by one
+statement per ``MARK_EVERY`` digests, and at once when the run stops on an exception: a narrow
+insert into ``SentMark`` rather than a rewrite of each wide notification row under all its indexes,
+written before the next digest leaves and, on PostgreSQL, while it is being written
+(``roadmap.services.digest_marks``). Once per batch, and when a run starts, the marks are folded
+into their notices (sent, claim cleared). A notice with a mark is never claimed again, so a worker
+killed outright mid-batch mails at most the digests sent since its last marking statement again,
+and the next run folds its marks. A digest the server refuses is marked deferred or failed on its
+own and the others go on. On PostgreSQL the run holds a session advisory lock on its key, which the
+server drops with a dead worker's connection, so its unsent notices can be claimed at once;
+elsewhere, and for a run that hangs, the claim expires. The run's statements are committed without
+waiting for the disk (``synchronous_commit`` off, for the run's session only): a marking statement
+costs a tenth of a millisecond instead of a disk flush, a killed worker loses none of them (the
+server has them), and only a crash of the database server itself within the last moment before it
+may forget marks, whose digests then go out again. Temporary failures are retried with exponential
+backoff, a bounded number of times; permanent ones are recorded on the notice for the admin.
 """
 
 import secrets
