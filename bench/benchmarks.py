@@ -950,9 +950,9 @@ EXPLANATIONS = {
     "import_steps": "the national file has a row per step, so it grows with the copies; more "
     "than linear means a statement's rows no longer fit in the server's memory "
     "(shared_buffers, work_mem): the join of the staged report with the stored steps spills "
-    "to disk in more batches, and the step log's index takes its rows in the report's order "
-    "(the steps themselves are rewritten in their stored order, by id, so that each page is "
-    "read and written once). More work_mem and shared_buffers for the import's session, or "
+    "to disk in more batches (its changes are sorted by milestone and step, so that the step "
+    "log's index and the steps are then written in their own order, each page read and "
+    "written once). More work_mem and shared_buffers for the import's session, or "
     "importing per prefecture, keeps each statement in memory; more max_wal_size spaces the "
     "checkpoints.",
 }

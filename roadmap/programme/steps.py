@@ -139,7 +139,11 @@ def log_changes(cursor, user, day: date, now) -> int:
     """Find and log each reported state that differs from the stored one; return how many.
 
     The differences (with the stored step's id, if any) go into the changes table, so that
-    the stored steps are joined with the report once, and written by their ids after.
+    the stored steps are joined with the report once, and written by their ids after. They go
+    in sorted by milestone and step: the join's hash batches would otherwise scatter them, and
+    the step log's index (milestone, step, day) and the steps would then be written at random
+    places, each a page read and written back once they outgrow the server's buffers (at ten
+    times the programme this statement took 192 s unsorted, 80 s sorted).
     """
     step, change = Step._meta.db_table, StepChange._meta.db_table
     cursor.execute(
@@ -147,6 +151,7 @@ def log_changes(cursor, user, day: date, now) -> int:
         f" COALESCE(s.state, '{StepState.NOT_STARTED}') AS old, r.state FROM {REPORT_TABLE} r"
         f" LEFT JOIN {step} s ON s.milestone_id = r.milestone_id AND s.number = r.number"
         f" WHERE COALESCE(s.state, '{StepState.NOT_STARTED}') <> r.state"
+        " ORDER BY r.milestone_id, r.number"
     )
     changed = cursor.rowcount
     if connection.vendor == "postgresql":
