@@ -243,7 +243,7 @@ def pdf_text(pdf):
 def test_owner_is_found_by_typing_part_of_its_name(showcase, live_server, browser_page):
     page = browser_page
     page.goto(f"{live_server.url}/")
-    # The box comes once the page's script has fetched every organization into the choice.
+    # The box can be typed in once the page's script has fetched every organization.
     page.get_by_label("名前の一部を入力すると候補を絞り込めます").fill("東京都第2")
     assert page.locator("#id_owner").input_value() == "131001"
     page.get_by_role("button", name="絞り込む").click()
@@ -259,10 +259,12 @@ def organization_count(showcase):
 def test_the_owner_chosen_stays_chosen_among_every_organization_fetched(
     organization_count, live_server, browser_page
 ):
+    from playwright.sync_api import expect
+
     page = browser_page
     page.goto(f"{live_server.url}/dashboard/?owner=131001&lang=en")
     select = page.locator("#id_owner")
-    page.get_by_label("Type part of a name to narrow the list").wait_for()
+    expect(page.get_by_label("Type part of a name to narrow the list")).to_be_enabled()
     assert select.locator("option").count() == organization_count + 1  # and "All"
     assert select.input_value() == "131001"
     assert select.get_attribute("aria-busy") is None
@@ -283,6 +285,21 @@ def test_without_script_an_owner_is_chosen_from_the_page_of_organizations(
     page.get_by_role("link", name="東京都第2市", exact=True).click()
     page.wait_for_url("**/?status=in_progress&owner=131001")
     assert page.locator("#id_owner").input_value() == "131001"
+
+
+def test_when_the_organizations_cannot_be_fetched_the_choice_and_the_list_page_remain(
+    showcase, live_server, browser_page
+):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.context.route("**/owners/options/*", lambda route: route.fulfill(status=503))
+    page.goto(f"{live_server.url}/?owner=131001")
+    expect(page.locator("#id_owner")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator(".owner-search")).to_have_count(0)
+    assert page.locator("#id_owner option").all_inner_texts() == ["すべて", "東京都第2市"]
+    assert page.locator("#id_owner").input_value() == "131001"
+    expect(page.get_by_role("link", name="一覧から組織を選ぶ")).to_be_visible()
 
 
 def test_timeline_prints_on_landscape_a4_with_filters_date_and_page_numbers(

@@ -42,18 +42,24 @@ const fill = async (select) => {
 };
 
 document.querySelectorAll("select[data-search-label][data-options]").forEach((select) => {
+  // The box takes its place at once, so nothing moves when the list arrives; it is usable then.
+  const box = document.createElement("input");
+  box.type = "search";
+  box.className = "owner-search";
+  box.setAttribute("aria-label", select.dataset.searchLabel);
+  box.placeholder = select.dataset.searchLabel;
+  box.setAttribute("aria-controls", select.id);
+  box.disabled = true;
+  select.before(box);
   select.setAttribute("aria-busy", "true");
   fill(select)
     .then(() => {
-      const box = document.createElement("input");
-      box.type = "search";
-      box.className = "owner-search";
-      box.setAttribute("aria-label", select.dataset.searchLabel);
-      box.placeholder = select.dataset.searchLabel;
-      box.setAttribute("aria-controls", select.id);
-      select.before(box);
+      box.disabled = false;
       box.addEventListener("input", () => narrow(select, box));
     })
-    .catch((error) => console.error("The list of organizations could not be fetched:", error))
+    .catch((error) => {
+      box.remove();
+      console.error("The list of organizations could not be fetched:", error);
+    })
     .finally(() => select.removeAttribute("aria-busy"));
 });
