@@ -35,7 +35,16 @@ class SentMarks:
         self.every = every
         # The notices of each digest sent and not marked yet (a refused mark's stay here).
         self.unmarked: list[list] = []
+        # The digests of the mark sent and not answered yet, and when it was sent.
         self.in_flight = None
+        self.table = database.ops.quote_name(SentMark._meta.db_table)
+        if database.vendor == "postgresql":
+            # Made once: a run sends this statement once per digest.
+            self.query = (
+                f"INSERT INTO {self.table} (notification_id, sent_at)"
+                " SELECT unnest($1::bigint[]), $2::timestamptz"
+            )
+            self.encoded = (self.query.encode(), self.stamp.isoformat().encode())
 
     def add(self, notices: list) -> None:
         """Count a sent digest's notices in, and mark them once ``every`` digests wait."""
@@ -56,11 +65,10 @@ class SentMarks:
         ids = [notice.pk for digest in self.unmarked for notice in digest]
         if not ids:
             return
-        table = database.ops.quote_name(SentMark._meta.db_table)
         stamp = database.ops.adapt_datetimefield_value(self.stamp)
         with database.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (notification_id, sent_at)"  # noqa: S608
+                f"INSERT INTO {self.table} (notification_id, sent_at)"  # noqa: S608
                 f" VALUES {', '.join(['(%s, %s)'] * len(ids))}",
                 [value for pk in ids for value in (pk, stamp)],
             )
@@ -71,16 +79,21 @@ class SentMarks:
         """Read the answer to the mark in flight, if any; raise if the server refused it."""
         if self.in_flight is None:
             return
-        digests, sql, started = self.in_flight
-        self.in_flight = None
         from psycopg import generators, pq
 
+        digests, started = self.in_flight
+        self.in_flight = None
         psycopg_connection = database.connection
         results = psycopg_connection.wait(generators.fetch_many(psycopg_connection.pgconn))
-        refused = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
         if database.queries_logged:
-            seconds = time.monotonic() - started
-            database.queries_log.append({"sql": sql, "time": f"{seconds:.3f}"})
+            notices = sum(len(digest) for digest in digests)
+            database.queries_log.append(
+                {
+                    "sql": f"{self.query} -- {notices} notices",
+                    "time": f"{time.monotonic() - started:.3f}",
+                }
+            )
+        refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
         if refused:
             message = refused[0].error_message.decode(errors="replace").strip()
             raise DatabaseError(f"The sent digests could not be marked: {message}")
@@ -89,24 +102,21 @@ class SentMarks:
         self.unmarked = []
 
     def _send(self) -> None:
+        """Send the statement marking every unmarked digest's notices, without waiting."""
         from psycopg import generators
 
-        ids = [notice.pk for digest in self.unmarked for notice in digest]
-        table = database.ops.quote_name(SentMark._meta.db_table)
-        sql = (
-            f"INSERT INTO {table} (notification_id, sent_at)"
-            " SELECT unnest($1::bigint[]), $2::timestamptz"
-        )
         database.ensure_connection()
         psycopg_connection = database.connection
         pgconn = psycopg_connection.pgconn
+        query, stamp = self.encoded
+        ids = ",".join(str(notice.pk) for digest in self.unmarked for notice in digest)
         started = time.monotonic()
-        pgconn.send_query_params(
-            sql.encode(),
-            [f"{{{','.join(map(str, ids))}}}".encode(), self.stamp.isoformat().encode()],
-        )
-        psycopg_connection.wait(generators.send(pgconn))
-        self.in_flight = (list(self.unmarked), f"{sql} -- {len(ids)} notices", started)
+        pgconn.send_query_params(query, [f"{{{ids}}}".encode(), stamp])
+        # Non-blocking: whatever the socket did not take at once is sent now.
+        if pgconn.flush():
+            psycopg_connection.wait(generators.send(pgconn))
+        self.in_flight = (self.unmarked, started)
+        self.unmarked = list(self.unmarked)
 
     def _count(self, digests) -> None:
         self.counts["mails"] += len(digests)

@@ -63,8 +63,11 @@ from roadmap.services.recipients import Recipient
 from roadmap.workdays import is_working_day
 
 FIRST_RETRY = timedelta(seconds=settings.ROADMAP_FIRST_RETRY_SECONDS)
-# Recipients whose notices one statement claims.
-CLAIM_BATCH = 100
+# Recipients whose notices one statement claims. Each claim looks through the pending notices
+# once, so a run costs about that many times the pending notices over this size: at full size
+# (1,543 recipients, 3,598 notices) batches of 100 took 0.21 s of a 0.6 s run to claim, of 500
+# 0.11 s. A batch is still mailed in minutes, far within CLAIM_USE_FOR.
+CLAIM_BATCH = 500
 # A claim older than this belongs to a worker that died or hangs; its notices may be claimed again.
 CLAIM_EXPIRES = timedelta(minutes=15)
 # A run stops mailing under a claim long before it expires, so no other run can take it over
