@@ -30,6 +30,12 @@ REPORT_TABLE = "roadmap_step_report"
 CHANGES_TABLE = "roadmap_step_changes"
 # The milestones a report changed: those with a changed step.
 TOUCHED = f"SELECT DISTINCT milestone_id FROM {CHANGES_TABLE}"  # noqa: S608
+# PostgreSQL's memory for each sort or hash while a report's changes are counted (see
+# ``record_staged``): at ten times the programme counting took 20 s in the default 4 MB, 11 s
+# in this.
+AGGREGATE_WORK_MEM = "64MB"
+# Changes beyond which their grouping outgrows PostgreSQL's default work_mem (4 MB).
+SPILLING_CHANGES = 50_000
 STEPS_REASON = "標準化の手順の進捗を報告"
 
 
@@ -70,6 +76,11 @@ def record_staged(cursor, *, user, on: date | None = None) -> Outcome:
     changed = log_changes(cursor, user, day, now)
     if changed:
         write_steps(cursor, user, day)
+        if connection.vendor == "postgresql" and changed > SPILLING_CHANGES:
+            # The counts and the milestones' follow-up group every change by milestone: a
+            # national report's 1.4 million (14 million at ten times the programme) no longer
+            # spill to disk in the server's default 4 MB. For this transaction only.
+            cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
         count_changes(cursor)
         follow_steps(user, day, now)
     milestones = count_touched(cursor)
