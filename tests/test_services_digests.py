@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from roadmap.models import Milestone, Notification, SentMark
@@ -643,3 +643,31 @@ def test_two_workers_sending_at_once_mail_each_notice_exactly_once(settings):
     assert sum(r["notifications"] for r in results) == 12
     assert sorted(m.to[0] for m in mail.outbox) == [f"owner{i}@example.go.jp" for i in range(4)]
     assert states() == ["sent"] * 12
+
+
+class MarkingBackend(LocmemBackend):
+    """A locmem backend that marks its recipients' notices itself as their digest goes out."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            for pk in Notification.objects.filter(recipient__in=message.to).values_list("pk"):
+                SentMark.objects.create(notification_id=pk[0], sent_at=timezone.now())
+        return super().send_messages(messages)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_the_database_refuses_stops_the_run_and_blames_no_other_digest(settings):
+    settings.EMAIL_BACKEND = "tests.test_services_digests.MarkingBackend"
+    three_recipients()
+    # The first digest's notices already carry a mark when the run's own reaches the database,
+    # which refuses it: the run stops before the next digest leaves, and blames no digest.
+    with pytest.raises(DatabaseError, match="roadmap_sentmark"):
+        send()
+    assert len(mail.outbox) == 1
+    assert states() == ["pending", "pending", "sent"]
+    assert not Notification.objects.filter(state="failed").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send()["mails"] == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [f"owner{i}@example.go.jp" for i in range(3)]
+    assert states() == ["sent"] * 3

@@ -11,9 +11,10 @@ just before the next digest goes to the mail server, or before any other stateme
 connection (an execute wrapper): the round trip to the server overlaps with writing the next
 digest instead of adding to it. A worker killed with a mark in flight has handed the statement
 to the operating system, which delivers it as it closes the socket; the server runs it whole
-(it carries its own sync, so it commits) before it reads that the client went away. A mark the
-server refuses is written again by the ordinary, waiting path when the batch stops, as before.
-Elsewhere (SQLite) each mark is one ordinary statement.
+(it carries its own sync, so it commits) before it reads that the client went away. A mark that
+fails (``MarkingFailed``) stops the run, as any failure of the database does: its digests are
+written once more by the ordinary, waiting statement as the batch ends, which raises the
+database's own error if that fails too. Elsewhere (SQLite) each mark is one ordinary statement.
 """
 
 import time
@@ -24,6 +25,10 @@ from django.db import DatabaseError
 from django.db import connection as database
 
 from roadmap.models import SentMark
+
+
+class MarkingFailed(DatabaseError):
+    """A mark sent without waiting failed: the run stops; no digest is to blame."""
 
 
 class SentMarks:
@@ -59,8 +64,8 @@ class SentMarks:
 
     def write(self) -> None:
         """Mark every unmarked digest's notices with one statement, waiting for it."""
-        # A refused mark's digests stay unmarked: written below, where a refusal is raised.
-        with suppress(DatabaseError):
+        # A failed mark's digests stay unmarked: written below, where a failure is raised.
+        with suppress(MarkingFailed):
             self.settle()
         ids = [notice.pk for digest in self.unmarked for notice in digest]
         if not ids:
@@ -79,12 +84,16 @@ class SentMarks:
         """Read the answer to the mark in flight, if any; raise if the server refused it."""
         if self.in_flight is None:
             return
+        import psycopg
         from psycopg import generators, pq
 
         digests, started = self.in_flight
         self.in_flight = None
         psycopg_connection = database.connection
-        results = psycopg_connection.wait(generators.fetch_many(psycopg_connection.pgconn))
+        try:
+            results = psycopg_connection.wait(generators.fetch_many(psycopg_connection.pgconn))
+        except psycopg.Error as error:
+            raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
         if database.queries_logged:
             notices = sum(len(digest) for digest in digests)
             database.queries_log.append(
@@ -96,13 +105,14 @@ class SentMarks:
         refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
         if refused:
             message = refused[0].error_message.decode(errors="replace").strip()
-            raise DatabaseError(f"The sent digests could not be marked: {message}")
+            raise MarkingFailed(f"The sent digests could not be marked: {message}")
         # Nothing is added while a mark is in flight: what was unmarked is marked now.
         self._count(digests)
         self.unmarked = []
 
     def _send(self) -> None:
         """Send the statement marking every unmarked digest's notices, without waiting."""
+        import psycopg
         from psycopg import generators
 
         database.ensure_connection()
@@ -111,10 +121,13 @@ class SentMarks:
         query, stamp = self.encoded
         ids = ",".join(str(notice.pk) for digest in self.unmarked for notice in digest)
         started = time.monotonic()
-        pgconn.send_query_params(query, [f"{{{ids}}}".encode(), stamp])
-        # Non-blocking: whatever the socket did not take at once is sent now.
-        if pgconn.flush():
-            psycopg_connection.wait(generators.send(pgconn))
+        try:
+            pgconn.send_query_params(query, [f"{{{ids}}}".encode(), stamp])
+            # Non-blocking: whatever the socket did not take at once is sent now.
+            if pgconn.flush():
+                psycopg_connection.wait(generators.send(pgconn))
+        except psycopg.Error as error:
+            raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
         self.in_flight = (self.unmarked, started)
         self.unmarked = list(self.unmarked)
 

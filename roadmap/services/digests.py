@@ -50,7 +50,7 @@ from django.utils import timezone, translation
 from roadmap.models import Milestone, Notification, SentMark
 from roadmap.services import digest_mail
 from roadmap.services.digest_mail import DigestTemplates
-from roadmap.services.digest_marks import SentMarks, marking
+from roadmap.services.digest_marks import MarkingFailed, SentMarks, marking
 from roadmap.services.isolation import Failures
 from roadmap.services.mail_delivery import (
     PermanentFailure,
@@ -338,6 +338,9 @@ def _send_isolated(recipient, current, entries, run, connection) -> bool:
     """Mail one digest; one that cannot be built or sent fails alone, with the reason."""
     try:
         return _send_digest(recipient, current, entries, run, connection)
+    except MarkingFailed:
+        # The digest before this one could not be marked: not this digest's fault.
+        raise
     except Exception as error:  # noqa: BLE001 (one bad digest never stops the others)
         ids = ", ".join(str(notice.pk) for notice in current)
         reason = FAILURES.record(f"digest of notifications {ids} to {recipient.address!r}", error)
