@@ -742,7 +742,10 @@ class Budget:
     def check(self, row: Row) -> tuple[str, str, bool]:
         """Return the measured value, the budget and whether it was kept, as text."""
         if self.kind == "ratio":
-            return f"{row.ratio:.2f}×", f"≤ {self.limit:.1f}×", row.ratio <= self.limit
+            kept = row.ratio <= self.limit
+            # Digits enough to see the side of the limit it fell on (1.004× is not 1.00×).
+            digits = 2 if kept or round(row.ratio, 2) > self.limit else 3
+            return f"{row.ratio:.{digits}f}×", f"≤ {self.limit:.1f}×", kept
         if self.kind == "rate":
             rate = row.rate or 0.0
             return f"{rate:,.0f} mails/s", f"≥ {self.limit:,.0f} mails/s", rate >= self.limit

@@ -137,6 +137,11 @@ def test_budgets_say_pass_or_fail_beside_each_measured_row():
     )
     assert "| dashboard `/dashboard/` median | 150.0 ms | ≤ 100.0 ms | FAIL |" in lines
     assert "| iCal, first byte | 50.0 ms | ≤ 200.0 ms | pass |" in lines
+    # A ratio just past its limit shows the digit that puts it there.
+    [just_past] = benchmarks.budget_table([fixed_row("flag_overdue", 0.2008, baseline=0.2)])[2:]
+    assert just_past == (
+        "| flag_overdue ÷ hand-written UPDATE + history INSERT | 1.004× | ≤ 1.0× | FAIL |"
+    )
     # Budgets whose rows were not measured are left out rather than guessed.
     assert not any(line.startswith("| CSV of all milestones") for line in lines)
 
