@@ -21,8 +21,10 @@ import time
 from contextlib import contextmanager, suppress
 from datetime import datetime
 
+import psycopg
 from django.db import DatabaseError
 from django.db import connection as database
+from psycopg import generators, pq
 
 from roadmap.models import SentMark
 
@@ -84,9 +86,6 @@ class SentMarks:
         """Read the answer to the mark in flight, if any; raise if the server refused it."""
         if self.in_flight is None:
             return
-        import psycopg
-        from psycopg import generators, pq
-
         digests, started = self.in_flight
         self.in_flight = None
         psycopg_connection = database.connection
@@ -112,9 +111,6 @@ class SentMarks:
 
     def _send(self) -> None:
         """Send the statement marking every unmarked digest's notices, without waiting."""
-        import psycopg
-        from psycopg import generators
-
         database.ensure_connection()
         psycopg_connection = database.connection
         pgconn = psycopg_connection.pgconn
