@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import Case, Value, When
 
 from roadmap import periods
 from roadmap.models import (
@@ -14,6 +16,7 @@ from roadmap.models import (
     Organization,
     Step,
 )
+from roadmap.services.scheduler import flag_overdue
 from tests.factories import (
     MembershipFactory,
     MilestoneFactory,
@@ -161,6 +164,50 @@ def test_update_recorded_of_no_rows_writes_no_history():
     before = Milestone.history.count()
     assert Milestone.objects.none().update_recorded(reason="why", status="done") == 0
     assert Milestone.history.count() == before
+
+
+@pytest.mark.postgres
+def test_a_recorded_update_is_one_statement_copying_exactly_the_rows_it_changed(
+    django_assert_num_queries,
+):
+    first, second, untouched = MilestoneFactory.create_batch(3)
+    reason = Case(When(pk=first.pk, then=Value("first")), default=Value("second"))
+    with django_assert_num_queries(1):
+        changed = Milestone.objects.filter(pk__in=[first.pk, second.pk]).update_recorded_by_reason(
+            reason=reason, status=Milestone.Status.IN_PROGRESS
+        )
+    assert changed == {"first": 1, "second": 1}
+    for milestone, why in ((first, "first"), (second, "second")):
+        latest = milestone.history.latest()
+        assert (latest.status, latest.version, latest.history_change_reason) == (
+            "in_progress",
+            2,
+            why,
+        )
+    assert untouched.history.count() == 1
+
+
+@pytest.mark.postgres
+def test_flagging_overdue_rewrites_each_row_in_place_without_touching_an_index():
+    # A heap-only update needs no indexed column changed: an index on overdue_since or
+    # updated_at would make the scheduler write every index of every row it flags.
+    MilestoneFactory.create_batch(3, deadline=date(2026, 3, 31))
+    before = heap_only_updates()
+    assert flag_overdue(as_of=date(2026, 4, 1))["flagged"] == 3
+    updated, heap_only = (
+        after - was for after, was in zip(heap_only_updates(), before, strict=True)
+    )
+    assert (updated, heap_only) == (3, 3)
+
+
+def heap_only_updates() -> tuple[int, int]:
+    """Return this transaction's updates of milestones so far, and how many were heap-only."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+            [Milestone._meta.db_table],
+        )
+        return cursor.fetchone()
 
 
 def test_save_recorded_bumps_the_version_and_names_who_and_why():

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from roadmap.models import Membership, Milestone, Notification
 from roadmap.services.milestones import revise_deadline, set_status
@@ -157,9 +158,9 @@ def test_flagging_costs_the_same_queries_whatever_the_number_of_milestones(
 ):
     MilestoneFactory.create_batch(count, deadline=DEADLINE)
     MilestoneFactory.create_batch(count, deadline=date(2027, 3, 31), overdue_since=DEADLINE)
-    # Savepoint; one update that flags and clears; the history copy, returning each row's
-    # reason to count; release.
-    with django_assert_num_queries(4):
+    # Savepoint; one update that flags and clears and its history copy, returning each row's
+    # reason to count (one statement on PostgreSQL, two elsewhere); release.
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 4):
         result = flag_overdue(as_of=FIRST_OVERDUE_DAY)
     assert result == {"flagged": count, "cleared": count}
     assert Milestone.history.filter(history_change_reason=FLAGGED_REASON).count() == count

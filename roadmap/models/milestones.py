@@ -1,12 +1,15 @@
 """Milestones: what a plan commits to, by when, and how far it has got."""
 
+import functools
 from collections import Counter
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import Case, DateField, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Case, DateField, F, Q, When
 from django.db.models.functions import Coalesce
+from django.db.models.sql.subqueries import UpdateQuery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,48 +72,92 @@ class MilestoneQuerySet(KeptCountQuerySet, BelongingQuerySet):
         return sum(changed.values())
 
     def update_recorded_by_reason(self, *, reason, user=None, stamp=None, **fields) -> dict:
-        """Do what ``update_recorded`` does; return how many rows changed under each reason."""
-        stamp = stamp or timezone.now()
-        count = self.update(**fields, version=F("version") + 1, updated_at=stamp)
-        if not count:
-            return {}
-        changed = Milestone.objects.filter(updated_at=stamp)
-        if not hasattr(reason, "resolve_expression"):
-            changed._insert_history(stamp=stamp, reason=reason, user=user)
-            return {reason: count}
-        # The copy returns each row's reason: no second look at the rows to count them.
-        return dict(
-            Counter(changed._insert_history(stamp=stamp, reason=reason, user=user, tell=True))
-        )
+        """Do what ``update_recorded`` does; return how many rows changed under each reason.
 
-    def _insert_history(self, *, stamp, reason, user, tell=False) -> list[str] | None:
-        """Copy the rows into their history table with one INSERT … SELECT.
-
-        With ``tell``, return the reason given to each row copied.
+        On PostgreSQL the update and the copy are one statement: the updated rows go straight
+        from the UPDATE's RETURNING into the history, with no second look at the table (and no
+        index on ``updated_at`` to keep for it, so a change of unindexed columns, such as the
+        scheduler's overdue flag, is a heap-only update). Elsewhere the rows the update stamped
+        are found by their stamp.
         """
-        history = Milestone.history.model
-        if not hasattr(reason, "resolve_expression"):
-            reason = Value(reason, output_field=models.TextField())
-        fixed = {
-            "history_date": Value(stamp, output_field=DateTimeField()),
-            "history_change_reason": reason,
-            "history_type": Value("~"),
-            "history_user": Value(user.pk if user else None, output_field=IntegerField()),
-        }
-        fields = [field for field in history._meta.concrete_fields if not field.primary_key]
-        select = self.order_by().values(
-            **{f"h{i}": fixed.get(field.name, F(field.attname)) for i, field in enumerate(fields)}
-        )
-        sql, params = select.query.sql_with_params()
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in fields)
-        returning = " RETURNING history_change_reason" if tell else ""
+        stamp = stamp or timezone.now()
+        fields = {**fields, "version": F("version") + 1, "updated_at": stamp}
+        copy = history_copy(stamp=stamp, reason=reason, user=user)
+        if connection.vendor == "postgresql":
+            return self._update_and_copy(fields, copy)
+        if not self.update(**fields):
+            return {}
+        sql, params = copy
+        stamped = connection.ops.adapt_datetimefield_value(stamp)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({columns}) {sql}{returning}",
-                params,
+                f"{sql} WHERE updated_at = %s RETURNING history_change_reason", [*params, stamped]
             )
-            return [reason for (reason,) in cursor.fetchall()] if tell else None
+            return dict(Counter(reason for (reason,) in cursor.fetchall()))
+
+    def _update_and_copy(self, fields: dict, copy: tuple[str, list]) -> dict:
+        """Update the rows and copy them into their history with one statement; count by reason.
+
+        The UPDATE's returned rows take the table's name as a WITH query, so the history's
+        SELECT, written for the table, reads them (a WITH query is not visible in its own
+        definition: the UPDATE still names the table).
+        """
+        update = self.query.chain(UpdateQuery)
+        update.add_update_values(fields)
+        update.annotations = {}
+        try:
+            update_sql, update_params = update.get_compiler(self.db).as_sql()
+        except EmptyResultSet:
+            return {}
+        insert_sql, insert_params = copy
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH {table} AS ({update_sql} RETURNING {table}.*),"  # noqa: S608
+                f" copied AS ({insert_sql} RETURNING history_change_reason)"
+                " SELECT history_change_reason, COUNT(*) FROM copied GROUP BY 1",
+                (*update_params, *insert_params),
+            )
+            return dict(cursor.fetchall())
+
+
+def history_copy(*, stamp, reason, user) -> tuple[str, list]:
+    """Return the INSERT … SELECT copying every milestone into the history, and its parameters.
+
+    Each copy is dated ``stamp``, changed by ``user``, for ``reason`` (a string, None or an
+    expression over the row). The caller narrows the rows by adding a WHERE clause (or by
+    giving the table's name to the rows it means, as a WITH query).
+    """
+    ops = connection.ops
+    if hasattr(reason, "resolve_expression"):
+        query = Milestone.objects.all().query
+        compiler = query.get_compiler(connection=connection)
+        reason_sql, reason_params = compiler.compile(reason.resolve_expression(query))
+    else:
+        reason_sql, reason_params = "%s", [reason]
+    fixed = {
+        "history_date": ("%s", [ops.adapt_datetimefield_value(stamp)]),
+        "history_change_reason": (reason_sql, reason_params),
+        "history_type": ("'~'", []),
+        "history_user_id": ("%s", [user.pk if user else None]),
+    }
+    table = ops.quote_name(Milestone._meta.db_table)
+    history, columns = history_table()
+    values, params = [], []
+    for column in columns:
+        sql, column_params = fixed.get(column, (f"{table}.{ops.quote_name(column)}", []))
+        values.append(sql)
+        params.extend(column_params)
+    names = ", ".join(ops.quote_name(column) for column in columns)
+    select = ", ".join(values)
+    return f"INSERT INTO {ops.quote_name(history)} ({names}) SELECT {select} FROM {table}", params  # noqa: S608
+
+
+@functools.cache
+def history_table() -> tuple[str, tuple[str, ...]]:
+    """Return the history's table and the columns a copy fills: all but its own key."""
+    history = Milestone.history.model._meta
+    return history.db_table, tuple(f.column for f in history.concrete_fields if not f.primary_key)
 
 
 class Milestone(Titled, CleanOnSave):
@@ -228,7 +275,12 @@ class Milestone(Titled, CleanOnSave):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Only the history's own keys, date, user and milestone are indexed: it is read by milestone,
+    # and every recorded change (the scheduler's daily flags among them) writes its indexes.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        no_db_index=["ref", "initiative", "owner", "anchor", "series", "rag_assessed_by"],
+    )
     objects = MilestoneQuerySet.as_manager()
 
     class Meta:
@@ -240,13 +292,6 @@ class Milestone(Titled, CleanOnSave):
             # Serves the timeline's order (TIMELINE_ORDER) the same way.
             models.Index(TIMELINE_DAY, F("ref"), name="milestone_timeline_day_ref"),
             models.Index(fields=["owner", "status"], name="milestone_owner_status"),
-            # Finds the rows one recorded update just stamped, to copy them into the history.
-            models.Index(fields=["updated_at"], name="milestone_updated_at"),
-            models.Index(
-                fields=["overdue_since"],
-                name="milestone_overdue",
-                condition=Q(overdue_since__isnull=False),
-            ),
         ]
         constraints = [
             models.CheckConstraint(

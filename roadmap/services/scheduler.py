@@ -77,9 +77,12 @@ def _flag(milestones, *, as_of: date) -> dict:
     overdue = Milestone.overdue_condition(as_of)
     to_flag = overdue & ~Q(overdue_since=DayAfter("deadline"))
     to_clear = Milestone.FLAGGED & ~overdue
-    # One recorded update flags and clears; each row's history reason says which it got.
+    # One recorded update flags and clears; each row's history reason says which it got, read
+    # from the row as updated: flagged rows carry a flag, cleared ones none.
     changed = milestones.filter(to_flag | to_clear).update_recorded_by_reason(
-        reason=Case(When(overdue, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)),
+        reason=Case(
+            When(Milestone.FLAGGED, then=Value(FLAGGED_REASON)), default=Value(CLEARED_REASON)
+        ),
         overdue_since=overdue_flag(as_of),
     )
     return {"flagged": changed.get(FLAGGED_REASON, 0), "cleared": changed.get(CLEARED_REASON, 0)}
