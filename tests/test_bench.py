@@ -72,6 +72,25 @@ def test_jobs_and_their_sql_baselines_do_the_same_work():
     assert rows["queue_notifications"].note == f"{overdue:,} notices queued"
 
 
+def test_a_job_and_its_baselines_are_timed_in_turns_each_round_led_by_another():
+    done = []
+    works = {name: (lambda name=name: done.append(name)) for name in ("job", "sql", "bare")}
+    samples = benchmarks.measure_in_turns(works, runs=4, reset=lambda: done.append("reset"))
+    # A counted warm-up of each, then four rounds, each after its own reset.
+    assert done[::2] == ["reset"] * 15
+    warm_up, *rounds = (done[1::2][k : k + 3] for k in range(0, 15, 3))
+    assert warm_up == ["job", "sql", "bare"]
+    assert [" ".join(turns) for turns in rounds] == [
+        "job sql bare",
+        "sql bare job",
+        "bare job sql",
+        "job sql bare",
+    ]
+    assert {name: len(sample.seconds) for name, sample in samples.items()} == dict.fromkeys(
+        works, 4
+    )
+
+
 def test_bench_leaves_the_flags_of_its_day_and_no_notices_behind():
     run_small(2)
     flagged = Milestone.objects.filter(overdue_since__isnull=False)
