@@ -986,6 +986,13 @@ EXPLANATIONS = {
     "iCal (all rows), first byte": "the calendar's header is written before any event is "
     "read, after one read of the count of changes (the ETag): growth here is the machine's "
     "load, not the data.",
+    "flag_overdue": "the overdue rule is checked against every milestone, one sequential "
+    "read of the table (as its baseline does); the flags themselves are written in place, "
+    "touching no index. At ten times the programme the table (about 220 MB) outgrows the "
+    "server's shared_buffers (128 MB by default), so that read comes from the operating "
+    "system's cache and writes out, on its way, the pages earlier statements left dirty. "
+    "shared_buffers holding the milestone table, or the milestones partitioned by plan so "
+    "that each part is read apart, keeps it linear.",
     "import_steps": "the national file has a row per step, so it grows with the copies; more "
     "than linear means a statement's rows no longer fit in the server's memory "
     "(shared_buffers, work_mem): the join of the staged report with the stored steps spills "
