@@ -15,7 +15,7 @@ from bench.benchmarks import Row, Sample, measure, vacuum
 from roadmap.models import Milestone, Step, StepState
 from roadmap.programme.models import BodyTally, StepChange, SystemProgress, SystemTally
 from roadmap.programme.reports import import_steps
-from roadmap.programme.steps import report_body
+from roadmap.programme.steps import report_body, stored_states
 
 FLIP = {
     StepState.DONE: StepState.IN_PROGRESS,
@@ -49,15 +49,14 @@ def bench_grid_save(*, runs: int) -> Row:
     )
 
     def grid():
-        current = {
-            (system, number): state
-            for system, number, state in Step.objects.filter(milestone_id__in=ids).values_list(
-                "milestone__business_system", "number", "state"
-            )
+        # What the grid's page reads: the body's milestones, then their stored states.
+        milestones = list(Milestone.objects.filter(pk__in=ids).order_by("business_system"))
+        system_of = {milestone.pk: milestone.business_system for milestone in milestones}
+        flipped = {
+            (system_of[pk], number): FLIP[state]
+            for (pk, number), state in stored_states(milestones).items()
         }
-        seen = dict(Milestone.objects.filter(pk__in=ids).values_list("business_system", "version"))
-        flipped = {key: FLIP[value] for key, value in current.items()}
-        return flipped, seen
+        return flipped, {milestone.business_system: milestone.version for milestone in milestones}
 
     def save():
         flipped, seen = grid()

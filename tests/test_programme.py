@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -397,6 +398,24 @@ def test_owner_saves_the_grid_once(client, programme, owner):
     response = client.post(url, data)
     assert response.status_code == 302
     assert Step.objects.get(milestone=system(programme, 2), number=5).state == "in_progress"
+
+
+def test_the_grid_reads_its_steps_without_reading_every_milestone(client, programme, owner):
+    # The steps' default order is their milestones' deadlines: read in it, the body's 800 steps
+    # were joined with every milestone of the programme to be sorted for a dictionary.
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as grid:
+        assert client.get(reverse("roadmap:programme_report", args=[SAPPORO])).status_code == 200
+    with CaptureQueriesContext(connection) as save:
+        seen = {m.business_system: m.version for m in Milestone.objects.filter(owner=programme)}
+        report_body(body=programme, states={(1, 1): "done"}, seen=seen, user=owner)
+    step_reads = [
+        query["sql"]
+        for query in [*grid.captured_queries, *save.captured_queries]
+        if query["sql"].startswith("SELECT") and 'FROM "roadmap_step"' in query["sql"]
+    ]
+    assert len(step_reads) == 2
+    assert not [sql for sql in step_reads if "roadmap_milestone" in sql]
 
 
 def test_mark_step_done_for_every_system(client, programme, owner):

@@ -341,7 +341,9 @@ def stored_states(milestones: Iterable[Milestone]) -> dict[tuple[int, int], str]
     """Return the stored state of each step of ``milestones``, absent ones not started."""
     ids = [m.pk for m in milestones]
     stored = {(pk, n): StepState.NOT_STARTED for pk in ids for n in range(1, STEP_COUNT + 1)}
-    rows = Step.objects.filter(milestone_id__in=ids).values_list("milestone_id", "number", "state")
+    # Unordered: the steps' own order (their milestones' deadlines) would join every milestone.
+    rows = Step.objects.filter(milestone_id__in=ids).order_by()
+    rows = rows.values_list("milestone_id", "number", "state")
     stored.update({(pk, n): state for pk, n, state in rows})
     return stored
 

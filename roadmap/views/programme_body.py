@@ -71,9 +71,10 @@ def step_states(body, snapshot):
     """Return the body's step states by (system, step): live, or at the snapshot's day end."""
     milestones = Milestone.objects.filter(owner=body, business_system__isnull=False)
     if snapshot is None:
-        rows = Step.objects.filter(milestone__in=milestones).values_list(
-            "milestone__business_system", "number", "state"
-        )
+        # Unordered: the steps' own order (their milestones' deadlines) would sort them for
+        # nothing.
+        rows = Step.objects.filter(milestone__in=milestones).order_by()
+        rows = rows.values_list("milestone__business_system", "number", "state")
         return {(system, number): state for system, number, state in rows}
     return states_as_of_for(body, snapshot.as_of)
 

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from roadmap import language
 from roadmap.filters import BadQuery, PageNotFound
-from roadmap.models import Milestone, Step, StepState
-from roadmap.programme.steps import report_body
+from roadmap.models import Milestone, StepState
+from roadmap.programme.steps import report_body, stored_states
 from roadmap.security import refuse
 from roadmap.standard_steps import JAPANESE_LABELS, STEP_COUNT, STEPS, SYMBOLS
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
@@ -87,11 +87,10 @@ def read_grid(data, milestones):
 def report_context(request, body, milestones, posted, seen, problems):
     """Return the grid's rows: the posted states and versions after a refusal, else the stored."""
     current = language.current()
-    stored = {}
-    for system, number, state in Step.objects.filter(milestone__in=milestones).values_list(
-        "milestone__business_system", "number", "state"
-    ):
-        stored[(system, number)] = state
+    system_of = {milestone.pk: milestone.business_system for milestone in milestones}
+    stored = {
+        (system_of[pk], number): state for (pk, number), state in stored_states(milestones).items()
+    }
     rows = []
     for milestone in milestones:
         system = milestone.business_system
