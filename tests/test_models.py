@@ -159,6 +159,14 @@ def test_update_recorded_bumps_the_version_stamps_and_writes_one_history_row_eac
         assert (latest.status, latest.history_date) == ("in_progress", milestone.updated_at)
 
 
+def test_a_sliced_recorded_update_is_refused_and_changes_no_row():
+    MilestoneFactory.create_batch(2)
+    with pytest.raises(TypeError, match="slice"):
+        Milestone.objects.order_by("pk")[:1].update_recorded(reason="why", status="done")
+    assert not Milestone.objects.filter(status="done").exists()
+    assert Milestone.history.filter(history_change_reason="why").count() == 0
+
+
 def test_update_recorded_of_no_rows_writes_no_history():
     MilestoneFactory()
     before = Milestone.history.count()

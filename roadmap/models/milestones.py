@@ -6,7 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Case, DateField, F, Q, When
 from django.db.models.functions import Coalesce
 from django.db.models.sql.subqueries import UpdateQuery
@@ -102,6 +102,8 @@ class MilestoneQuerySet(KeptCountQuerySet, BelongingQuerySet):
         SELECT, written for the table, reads them (a WITH query is not visible in its own
         definition: the UPDATE still names the table).
         """
+        if self.query.is_sliced:
+            raise TypeError("Cannot update a query once a slice has been taken.")
         update = self.query.chain(UpdateQuery)
         update.add_update_values(fields)
         update.annotations = {}
@@ -111,7 +113,9 @@ class MilestoneQuerySet(KeptCountQuerySet, BelongingQuerySet):
             return {}
         insert_sql, insert_params = copy
         table = connection.ops.quote_name(self.model._meta.db_table)
-        with connection.cursor() as cursor:
+        # As QuerySet.update does: a refused statement leaves an enclosing atomic block to roll
+        # back, even if the caller catches the error inside it.
+        with transaction.mark_for_rollback_on_error(self.db), connection.cursor() as cursor:
             cursor.execute(
                 f"WITH {table} AS ({update_sql} RETURNING {table}.*),"  # noqa: S608
                 f" copied AS ({insert_sql} RETURNING history_change_reason)"
