@@ -117,20 +117,7 @@ class Row:
 
 def measure(work: Callable[[], object], *, runs: int, reset: Callable[[], object] | None = None):
     """Return a Sample of ``work``: a counted warm-up run, then ``runs`` timed runs."""
-    reset = reset or (lambda: None)
-    reset()
-    # The query log is a bounded deque: a full one would hide the queries of the warm-up.
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        work()
-    queries = len(captured.captured_queries)
-    seconds = []
-    for _ in range(runs):
-        reset()
-        started = time.perf_counter()
-        work()
-        seconds.append(time.perf_counter() - started)
-    return Sample(seconds, queries)
+    return measure_in_turns({"work": work}, runs=runs, reset=reset or (lambda: None))["work"]
 
 
 def measure_in_turns(
@@ -146,6 +133,7 @@ def measure_in_turns(
     queries, seconds = {}, {name: [] for name in names}
     for name in names:
         reset()
+        # The query log is a bounded deque: a full one would hide the queries of the warm-up.
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
             works[name]()

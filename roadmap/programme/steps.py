@@ -348,6 +348,14 @@ def stored_states(milestones: Iterable[Milestone]) -> dict[tuple[int, int], str]
     return stored
 
 
+def grid_states(milestones: Iterable[Milestone]) -> dict[tuple[int, int], str]:
+    """Return the stored state of each step of a body's ``milestones`` by (system, step)."""
+    system_of = {milestone.pk: milestone.business_system for milestone in milestones}
+    return {
+        (system_of[pk], number): state for (pk, number), state in stored_states(milestones).items()
+    }
+
+
 def validate_state(state: str) -> str:
     if state not in StepState.values:
         raise ValidationError(_("Unknown step state %(state)s.") % {"state": state})

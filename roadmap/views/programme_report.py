@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from roadmap import language
 from roadmap.filters import BadQuery, PageNotFound
 from roadmap.models import Milestone, StepState
-from roadmap.programme.steps import report_body, stored_states
+from roadmap.programme.steps import grid_states, report_body
 from roadmap.security import refuse
 from roadmap.standard_steps import JAPANESE_LABELS, STEP_COUNT, STEPS, SYMBOLS
 from roadmap.standard_systems import SYSTEMS_BY_NUMBER
@@ -87,10 +87,7 @@ def read_grid(data, milestones):
 def report_context(request, body, milestones, posted, seen, problems):
     """Return the grid's rows: the posted states and versions after a refusal, else the stored."""
     current = language.current()
-    system_of = {milestone.pk: milestone.business_system for milestone in milestones}
-    stored = {
-        (system_of[pk], number): state for (pk, number), state in stored_states(milestones).items()
-    }
+    stored = grid_states(milestones)
     rows = []
     for milestone in milestones:
         system = milestone.business_system
