@@ -951,13 +951,13 @@ EXPLANATIONS = {
     "304 Not Modified for one row read; splitting them by prefecture would bound the first "
     "fetch as well.",
     "programme": "the overview reads the counts kept per prefecture's system, the designations "
-    "kept per reason and a page of the body tallies in code order, paged by the number of "
-    "bodies the national figures count; that number is still a COUNT over the body tallies "
-    "(one row per body): a number of bodies kept by the tallies' triggers would keep it flat.",
+    "kept per reason, the number of bodies kept by the body tallies' triggers and a page of the "
+    "body tallies in code order: growth here is in the indexes read for that page, deeper at "
+    "this size, or the machine's load during the run.",
     "programme API": "the national figures are summed from the counts kept per prefecture's "
-    "system (47 × 20 rows at any size) and the designations kept per reason, but the number "
-    "of bodies is a COUNT over the body tallies (one row per body): a number of bodies kept "
-    "by the tallies' triggers would keep it flat.",
+    "system (47 × 20 rows at any size), the designations kept per reason and the number of "
+    "bodies kept by the body tallies' triggers: growth here is the machine's load during the "
+    "run, not the data.",
     "programme as of a snapshot": "the overview reads the snapshot's sums per prefecture's "
     "system (47 × 20 rows at any size) and a page of its bodies in code order, which the "
     "planner chooses only when it knows the snapshot's rows (taking a snapshot analyzes its "

@@ -444,8 +444,8 @@ def test_csv_of_the_body_table(client, programme):
 
 # Queries of each address, live and as of a snapshot: the same whatever the number of bodies.
 QUERIES = {
-    # prefecture × system sums, bodies, designations (kept per reason), ministries, names, body
-    # page (paged by the bodies counted), snapshots
+    # prefecture × system sums, bodies (kept), designations (kept per reason), ministries, names,
+    # body page (paged by the bodies counted), snapshots
     "/programme/": 7,
     # as of a snapshot: the snapshots (the one asked for among them), its sums by prefecture
     # and system, designations by reason (it counts its bodies and designations itself),

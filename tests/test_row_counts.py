@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F
 
-from roadmap.models import Milestone, RowCount, Step, counts
-from tests.factories import MilestoneFactory, bulk_milestones
+from roadmap.models import Membership, Milestone, Organization, RowCount, Step, counts
+from tests.factories import MembershipFactory, MilestoneFactory, bulk_milestones
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,49 @@ def test_the_recount_command_repairs_a_kept_number_that_drifted():
     assert stopped.value.code == 1
     assert kept_rows(Milestone) == 3
     call_command("recount_dashboard", "--check")
+
+
+def counted_bodies():
+    from roadmap.programme.models import BodyTally
+
+    return kept_rows(BodyTally), BodyTally.objects.filter(systems__gt=0).count()
+
+
+def test_the_counted_bodies_follow_every_write_to_their_systems():
+    from roadmap.programme import progress
+    from roadmap.services.milestones import bulk_set_status
+    from roadmap.standardization import generate
+
+    generate(limit_prefectures=1, max_municipalities=3)
+    # The prefecture and its municipalities, each with its 20 systems.
+    assert counted_bodies() == (4, 4)
+    first, second = Organization.objects.filter(kind="municipality").order_by("code")[:2]
+    user = MembershipFactory(organization=first, role=Membership.Role.OWNER).user
+    # Every system of a body cancelled: the body is no longer counted; one back, it is again.
+    systems = Milestone.objects.filter(owner=first, business_system__isnull=False)
+    bulk_set_status(milestones=systems, status="cancelled", user=user)
+    assert counted_bodies() == (3, 3)
+    bulk_set_status(milestones=systems.filter(business_system=7), status="planned", user=user)
+    assert counted_bodies() == (4, 4)
+    # A body's systems deleted; the tallies counted afresh.
+    Milestone.objects.filter(owner=second).delete()
+    assert counted_bodies() == (3, 3)
+    assert progress.repair() == 0
+    assert counted_bodies() == (3, 3)
+
+
+def test_the_programme_reads_its_number_of_bodies_kept(client, django_assert_num_queries):
+    from roadmap.programme.models import BodyTally
+    from roadmap.standardization import generate
+
+    generate(limit_prefectures=1, max_municipalities=2)
+    # A number the triggers would never keep shows which count was read.
+    RowCount.objects.filter(table=BodyTally._meta.db_table).update(rows=5000)
+    assert client.get("/api/programme/").json()["bodies"] == 5000
+    assert client.get("/programme/").context["page"].paginator.count == 5000
+    # A prefecture's bodies are counted.
+    assert client.get("/programme/?prefecture=01").context["page"].paginator.count == 3
+    call_command("recount_dashboard")
+    assert client.get("/api/programme/").json()["bodies"] == 3
+    RowCount.objects.filter(table=BodyTally._meta.db_table).delete()
+    assert client.get("/api/programme/").json()["bodies"] == 3

@@ -40,9 +40,15 @@ KEPT = (
 )
 
 
-# A designation tally counting nothing is the same as none: its triggers leave a reason's row
-# at nought when its last designation goes, and make it again when one comes.
-NOUGHT = {DesignationTally: Q(systems=0, bodies=0)}
+# A tally counting nothing is the same as none: the triggers leave a row at nought when the last
+# row it counts goes (a body's systems all deleted, a reason's last designation), and add to it
+# again when one comes.
+NOTHING_COUNTED = Q(systems=0, complete=0, in_progress_steps=0, not_started_steps=0)
+NOUGHT = {
+    SystemTally: NOTHING_COUNTED,
+    BodyTally: NOTHING_COUNTED,
+    DesignationTally: Q(systems=0, bodies=0),
+}
 
 
 def kept() -> dict[tuple, tuple]:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from roadmap.language import localized
 from roadmap.models import Organization
+from roadmap.models.counts import kept_number
 from roadmap.programme.models import (
     BodyTally,
     Designation,
@@ -175,9 +176,9 @@ def programme_figures(snapshot: ProgressSnapshot | None = None, *, language="ja"
 
 
 def body_count(snapshot: ProgressSnapshot | None = None) -> int:
-    """Return how many bodies have a system counted in the rates."""
+    """Return how many bodies have a system counted in the rates (kept: no page counts them)."""
     if snapshot is None:
-        return BodyTally.objects.filter(systems__gt=0).count()
+        return kept_number(BodyTally)
     return snapshot.bodies
 
 
