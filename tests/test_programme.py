@@ -302,6 +302,31 @@ def test_import_steps_rejects_the_whole_file_naming_line_and_column(programme, t
     assert not StepChange.objects.exists()
 
 
+def test_import_steps_rejects_a_step_reported_twice_naming_both_rows(programme, tmp_path):
+    hakodate = Organization.objects.get(name_ja="函館市").code
+    rows = [
+        f"{SAPPORO},1,1,done",
+        f"{SAPPORO},1,2,done",
+        # The same step of another system, and of another body: not the same step.
+        f"{SAPPORO},2,1,done",
+        f"{hakodate},1,1,done",
+        f"{SAPPORO},1,40,done",
+        f"{SAPPORO},1,1,in_progress",
+        f"{hakodate},1,1,done",
+    ]
+    path = write(tmp_path, "body,system,step,state\n" + "\n".join(rows) + "\n")
+    with pytest.raises(CommandError) as error:
+        call_command("import_steps", str(path))
+    message = str(error.value)
+    assert "line 7, column step: this step is also reported on row 2." in message
+    assert "line 8, column step: this step is also reported on row 5." in message
+    assert message.count("also reported") == 2
+    assert not StepChange.objects.exists()
+    path = write(tmp_path, "body,system,step,state\n" + "\n".join(rows[:5]) + "\n")
+    call_command("import_steps", str(path))
+    assert StepChange.objects.count() == 5
+
+
 def test_import_steps_reads_xlsx_naming_sheet_and_cell(programme, tmp_path):
     from roadmap.xlsx import Sheet, workbook
 
