@@ -982,13 +982,13 @@ EXPLANATIONS = {
     "shared_buffers holding the milestone table, or the milestones partitioned by plan so "
     "that each part is read apart, keeps it linear.",
     "import_steps": "the national file has a row per step, so it grows with the copies; more "
-    "than linear means a statement's rows no longer fit in the server's memory "
-    "(shared_buffers, work_mem): the join of the staged report with the stored steps spills "
-    "to disk in more batches (its changes are sorted by milestone and step, so that the step "
-    "log's index and the steps are then written in their own order, each page read and "
-    "written once). More work_mem and shared_buffers for the import's session, or "
-    "importing per prefecture, keeps each statement in memory; more max_wal_size spaces the "
-    "checkpoints.",
+    "than linear means a statement's rows no longer fit in the server's memory: a large "
+    "report is given 64 MB of work_mem, in which the national report's joins with the stored "
+    "steps fit at full size but at ten times it are sorted on disk, and the steps, the step "
+    "log and their indexes outgrow shared_buffers (128 MB by default), so that pages are "
+    "written out by the import itself and checkpoints come every few seconds. Importing per "
+    "prefecture keeps each statement in memory; more shared_buffers and max_wal_size keep "
+    "the pages and space the checkpoints.",
 }
 
 

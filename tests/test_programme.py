@@ -77,6 +77,37 @@ def test_reporting_the_same_states_again_changes_nothing(programme, owner):
     assert StepChange.objects.count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_large_report_is_given_more_memory_for_its_own_transaction(
+    programme, owner, monkeypatch
+):
+    from roadmap.programme import steps
+
+    def work_mem():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    default = work_mem()
+    assert default != steps.LARGE_REPORT_WORK_MEM
+    seen = []
+    record = steps.record_staged
+
+    def recording(cursor, **kwargs):
+        seen.append(work_mem())
+        return record(cursor, **kwargs)
+
+    monkeypatch.setattr(steps, "record_staged", recording)
+    milestone = system(programme, 1)
+    monkeypatch.setattr(steps, "LARGE_REPORT", 5)
+    record_steps(cells=cells(milestone, dict.fromkeys(range(1, 6), "done")), user=owner)
+    record_steps(cells=cells(milestone, dict.fromkeys(range(1, 7), "in_progress")), user=owner)
+    # Five cells are not more than five; six are, and only their transaction had more.
+    assert seen == [default, steps.LARGE_REPORT_WORK_MEM]
+    assert work_mem() == default
+
+
 def test_counts_stay_current_with_the_steps(programme, owner):
     milestone = system(programme, 3)
     record_steps(

@@ -30,12 +30,12 @@ REPORT_TABLE = "roadmap_step_report"
 CHANGES_TABLE = "roadmap_step_changes"
 # The milestones a report changed: those with a changed step.
 TOUCHED = f"SELECT DISTINCT milestone_id FROM {CHANGES_TABLE}"  # noqa: S608
-# PostgreSQL's memory for each sort or hash while a report's changes are counted (see
-# ``record_staged``): at ten times the programme counting took 20 s in the default 4 MB, 11 s
-# in this.
-AGGREGATE_WORK_MEM = "64MB"
-# Changes beyond which their grouping outgrows PostgreSQL's default work_mem (4 MB).
-SPILLING_CHANGES = 50_000
+# PostgreSQL's memory for each sort, hash and grouping of a large report (see ``stage``): the
+# national report's joins with the stored steps then fit in memory (at ten times the programme
+# they spill less); in the default 4 MB they were done on disk in many batches.
+LARGE_REPORT_WORK_MEM = "64MB"
+# Reported cells beyond which a report's joins and groupings outgrow the default work_mem.
+LARGE_REPORT = 50_000
 STEPS_REASON = "標準化の手順の進捗を報告"
 
 
@@ -76,11 +76,6 @@ def record_staged(cursor, *, user, on: date | None = None) -> Outcome:
     changed = log_changes(cursor, user, day, now)
     if changed:
         write_steps(cursor, user, day)
-        if connection.vendor == "postgresql" and changed > SPILLING_CHANGES:
-            # The counts and the milestones' follow-up group every change by milestone: a
-            # national report's 1.4 million (14 million at ten times the programme) no longer
-            # spill to disk in the server's default 4 MB. For this transaction only.
-            cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
         count_changes(cursor)
         follow_steps(user, day, now)
     milestones = count_touched(cursor)
@@ -110,14 +105,21 @@ def stage(cursor, rows: Iterable[tuple[int, int, str]]) -> None:
     )
     empty(cursor)
     if connection.vendor == "postgresql":
+        staged = 0
         with cursor.cursor.copy(
             f"COPY {REPORT_TABLE} (milestone_id, number, state) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
+                staged += 1
         # Fresh statistics, or the planner takes a few reported cells for many and scans
         # every stored step instead of looking each one up.
         cursor.execute(f"ANALYZE {REPORT_TABLE}")
+        if staged > LARGE_REPORT:
+            # A national report (1.4 million cells; 14 million at ten times the programme) is
+            # joined with the stored steps, sorted by step and grouped by milestone: in memory
+            # rather than on disk in many batches. For this transaction only.
+            cursor.execute(f"SET LOCAL work_mem = '{LARGE_REPORT_WORK_MEM}'")
     else:
         cursor.executemany(f"INSERT INTO {REPORT_TABLE} VALUES (%s, %s, %s)", list(rows))  # noqa: S608
 
