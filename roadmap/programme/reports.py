@@ -154,8 +154,8 @@ class CheckedSteps:
         self.errors: list[RowError] = []
         self.count = 0
         # Where each step was first reported (0: not yet), to name both rows of a duplicate: a
-        # row number per step of every milestone, 8 bytes each (11 MB for the national file; a
-        # dictionary of them took 1.5 GB at ten times the programme).
+        # row number per step of every milestone, 8 bytes each (11 MB at full size; the
+        # dictionary this replaces took about 2 GB at ten times the programme).
         self.first_rows = array("Q", bytes(8 * STEP_COUNT * len(milestones)))
 
     def rows(self, records: Iterator[Record]) -> Iterator[tuple[int, int, str]]:
