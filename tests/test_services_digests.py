@@ -394,7 +394,9 @@ def run_statements(*, batches, marks):
     run_key = 2 if connection.vendor == "postgresql" else 0
     # PostgreSQL folds the marks with one statement; SQLite with two, in a savepoint here.
     fold = 1 if connection.vendor == "postgresql" else 4
-    return fold + 2 + run_key + batches * (4 + fold) + marks
+    # PostgreSQL prepares each batch's marking statement and deallocates it as the batch ends.
+    prepared = 2 if connection.vendor == "postgresql" else 0
+    return fold + 2 + run_key + batches * (4 + fold + prepared) + marks
 
 
 def test_sent_digests_are_marked_by_one_statement_per_group(django_assert_num_queries):
@@ -489,6 +491,31 @@ def test_recipients_beyond_one_batch_are_mailed_by_the_next(monkeypatch):
     three_recipients()
     assert send()["mails"] == 3
     assert sorted(m.to[0] for m in mail.outbox) == [f"owner{i}@example.go.jp" for i in range(3)]
+    assert states() == ["sent"] * 3
+
+
+def prepared_marks() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE name LIKE 'roadmap_sent_mark_%%'"
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+def test_each_batch_marks_through_a_statement_it_prepares_and_leaves_none_prepared(
+    monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(digests, "CLAIM_BATCH", 2)
+    three_recipients()
+    with django_assert_num_queries(run_statements(batches=2, marks=3)) as captured:
+        assert send()["mails"] == 3
+    statements = [query["sql"].split(" ", 1)[0] for query in captured.captured_queries]
+    # One PREPARE and one DEALLOCATE per batch; each digest's mark executes the prepared one.
+    assert (statements.count("PREPARE"), statements.count("DEALLOCATE")) == (2, 2)
+    assert statements.count("EXECUTE") == 3
+    # A worker's session runs batch after batch: none leaves its statement behind.
+    assert prepared_marks() == []
     assert states() == ["sent"] * 3
 
 

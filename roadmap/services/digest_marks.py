@@ -5,18 +5,20 @@ handed to the mail server: a worker killed between the two then mails that one d
 more. The mark is an INSERT into ``SentMark`` of the digest's notices (``digests._fold_marks``
 folds the marks into the notices later).
 
-On PostgreSQL the statement is sent without waiting for its answer (libpq's asynchronous query,
-through psycopg's ``pgconn`` and its own non-blocking send and fetch), and the answer is read
-just before the next digest goes to the mail server, or before any other statement on the
-connection (an execute wrapper): the round trip to the server overlaps with writing the next
-digest instead of adding to it. A worker killed with a mark in flight has handed the statement
-to the operating system, which delivers it as it closes the socket; the server runs it whole
-(it carries its own sync, so it commits) before it reads that the client went away. A mark that
-fails (``MarkingFailed``) stops the run, as any failure of the database does: its digests are
-written once more by the ordinary, waiting statement as the batch ends, which raises the
-database's own error if that fails too. Elsewhere (SQLite) each mark is one ordinary statement.
+On PostgreSQL the statement is prepared once per batch (parsed and planned once, not per digest;
+deallocated as the batch ends) and sent without waiting for its answer (libpq's asynchronous query,
+through psycopg's ``pgconn`` and its own non-blocking send and fetch), and the answer is read just
+before the next digest goes to the mail server, or before any other statement on the connection (an
+execute wrapper): the round trip to the server overlaps with writing the next digest instead of
+adding to it. A worker killed with a mark in flight has handed the statement to the operating
+system, which delivers it as it closes the socket; the server runs it whole (it carries its own
+sync, so it commits) before it reads that the client went away. A mark that fails
+(``MarkingFailed``) stops the run, as any failure of the database does: its digests are written
+once more by the ordinary, waiting statement as the batch ends, which raises the database's own
+error if that fails too. Elsewhere (SQLite) each mark is one ordinary statement.
 """
 
+import itertools
 import time
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -31,6 +33,13 @@ from roadmap.models import SentMark
 
 class MarkingFailed(DatabaseError):
     """A mark sent without waiting failed: the run stops; no digest is to blame."""
+
+
+# Each batch's marking statement has a name of its own in the session: one left prepared by a
+# batch that could not deallocate it never stands in the way of the next.
+_STATEMENT_NUMBERS = itertools.count(1)
+# The states of a session that can still run a statement (not a failed transaction).
+USABLE = (pq.TransactionStatus.IDLE, pq.TransactionStatus.INTRANS)
 
 
 class SentMarks:
@@ -52,6 +61,9 @@ class SentMarks:
                 " SELECT unnest($1::bigint[]), $2::timestamptz"
             )
             self.encoded = (self.query.encode(), self.stamp.isoformat().encode())
+            self.name = f"roadmap_sent_mark_{next(_STATEMENT_NUMBERS)}"
+            # The server session (libpq connection) the statement is prepared in, if any.
+            self.prepared_in = None
 
     def add(self, notices: list) -> None:
         """Count a sent digest's notices in, and mark them once ``every`` digests wait."""
@@ -95,12 +107,7 @@ class SentMarks:
             raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
         if database.queries_logged:
             notices = sum(len(digest) for digest in digests)
-            database.queries_log.append(
-                {
-                    "sql": f"{self.query} -- {notices} notices",
-                    "time": f"{time.monotonic() - started:.3f}",
-                }
-            )
+            self._log(f"EXECUTE {self.name} -- {notices} notices", started)
         refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
         if refused:
             message = refused[0].error_message.decode(errors="replace").strip()
@@ -114,11 +121,13 @@ class SentMarks:
         database.ensure_connection()
         psycopg_connection = database.connection
         pgconn = psycopg_connection.pgconn
-        query, stamp = self.encoded
+        if self.prepared_in is not pgconn:
+            self._prepare(psycopg_connection)
+        stamp = self.encoded[1]
         ids = ",".join(str(notice.pk) for digest in self.unmarked for notice in digest)
         started = time.monotonic()
         try:
-            pgconn.send_query_params(query, [f"{{{ids}}}".encode(), stamp])
+            pgconn.send_query_prepared(self.name.encode(), [f"{{{ids}}}".encode(), stamp])
             # Non-blocking: whatever the socket did not take at once is sent now.
             if pgconn.flush():
                 psycopg_connection.wait(generators.send(pgconn))
@@ -126,6 +135,45 @@ class SentMarks:
             raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
         self.in_flight = (self.unmarked, started)
         self.unmarked = list(self.unmarked)
+
+    def _prepare(self, psycopg_connection) -> None:
+        """Prepare the marking statement in the connection's session, waiting for the answer."""
+        pgconn = psycopg_connection.pgconn
+        started = time.monotonic()
+        try:
+            pgconn.send_prepare(self.name.encode(), self.encoded[0])
+            if pgconn.flush():
+                psycopg_connection.wait(generators.send(pgconn))
+            results = psycopg_connection.wait(generators.fetch_many(pgconn))
+        except psycopg.Error as error:
+            raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
+        self._log(f"PREPARE {self.name} AS {self.query}", started)
+        refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
+        if refused:
+            message = refused[0].error_message.decode(errors="replace").strip()
+            raise MarkingFailed(f"The sent digests could not be marked: {message}")
+        self.prepared_in = pgconn
+
+    def close(self) -> None:
+        """Deallocate the prepared marking statement, if the session can still do so."""
+        if self.prepared_in is None:
+            return
+        prepared_in, self.prepared_in = self.prepared_in, None
+        psycopg_connection = database.connection
+        if (
+            psycopg_connection is None
+            or psycopg_connection.pgconn is not prepared_in
+            or prepared_in.transaction_status not in USABLE
+        ):
+            # Gone with its session, or in a transaction that failed: the statement stays
+            # prepared in that session under a name no other batch uses.
+            return
+        with suppress(DatabaseError), database.cursor() as cursor:
+            cursor.execute(f"DEALLOCATE {self.name}")
+
+    def _log(self, sql: str, started: float) -> None:
+        if database.queries_logged:
+            database.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
     def _count(self, digests) -> None:
         self.counts["mails"] += len(digests)
@@ -148,4 +196,8 @@ def marking(stamp: datetime, counts: dict, *, every: int):
         with database.execute_wrapper(settled_first):
             yield marks
     finally:
-        marks.write()
+        try:
+            marks.write()
+        finally:
+            if database.vendor == "postgresql":
+                marks.close()
