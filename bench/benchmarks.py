@@ -35,6 +35,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import path
 from django.utils import timezone
 
+from bench import turns
 from loadtest.smtp import loopback_smtp_server
 from roadmap import tallies
 from roadmap.imports import import_milestones
@@ -541,41 +542,104 @@ def available_pages() -> list[tuple[str, str]]:
     return pages
 
 
-def bench_pages(*, requests: int) -> list[Row]:
-    """Time each page against the trivial health check, both measured in this run."""
-    client = page_client()
-    # The dashboard's figures are counted once after the jobs above changed the milestones, as
-    # the first reader after a change would; every request timed then reads them.
-    tallies.current()
-    with override_settings(STORAGES=STATIC_FROM_APPS, WHITENOISE_USE_FINDERS=True):
-        with override_settings(ROOT_URLCONF=__name__):
-            baseline = measure(fetch(client, BASELINE_PAGE[1]), runs=requests)
-        rows = [Row(BASELINE_PAGE[0], baseline, baseline, "the baseline itself")]
-        for name, path in available_pages():
-            count = max(3, requests // 4) if path in EXPORTS else requests
-            # Rendered each time: the dashboard's kept body would otherwise be timed.
-            sample = measure(fetch(client, path), runs=count, reset=cache.clear)
-            rows.append(
-                Row(
-                    f"{name} `{path}`",
-                    sample,
-                    baseline,
-                    "server time per request ÷ a trivial request (middleware + SELECT 1)",
+def page_timings(client: Client, *, requests: int) -> list[turns.Timed]:
+    """Return the trivial request and each page (and each export's first byte) to time."""
+    baseline = turns.Timed(
+        BASELINE_PAGE[0],
+        BASELINE_PAGE[0],
+        fetch(client, BASELINE_PAGE[1]),
+        requests,
+        "the baseline itself",
+        around=lambda: override_settings(ROOT_URLCONF=__name__),
+    )
+    timings = [baseline]
+    for name, address in available_pages():
+        count = max(3, requests // 4) if address in EXPORTS else requests
+        timings.append(
+            turns.Timed(
+                name,
+                f"{name} `{address}`",
+                fetch(client, address),
+                count,
+                "server time per request ÷ a trivial request (middleware + SELECT 1)",
+                # Rendered each time: the dashboard's kept body would otherwise be timed.
+                reset=cache.clear,
+            )
+        )
+        if address in EXPORTS:
+            get, drain = first_byte(client, address)
+            timings.append(
+                turns.Timed(
+                    f"{name}, first byte",
+                    f"{name}, first byte `{address}`",
+                    get,
+                    requests,
+                    "time to the first piece of the stream ÷ a trivial request",
+                    reset=drain,
                 )
             )
-            if path in EXPORTS:
-                get, drain = first_byte(client, path)
-                first = measure(get, runs=requests, reset=drain)
-                drain()
-                rows.append(
-                    Row(
-                        f"{name}, first byte `{path}`",
-                        first,
-                        baseline,
-                        "time to the first piece of the stream ÷ a trivial request",
-                    )
-                )
-    return rows
+    return timings
+
+
+@contextmanager
+def serving_pages():
+    """Yield a signed-in client with the settings the pages are timed under."""
+    client = page_client()
+    # The dashboard's figures are counted once after the jobs changed the milestones, as the
+    # first reader after a change would; every request timed then reads them.
+    tallies.current()
+    with override_settings(STORAGES=STATIC_FROM_APPS, WHITENOISE_USE_FINDERS=True):
+        yield client
+
+
+def counted(timed: turns.Timed) -> int:
+    """Return the queries of one request of ``timed`` (the warm-up)."""
+    timed.reset()
+    # The query log is a bounded deque: a full one would hide the queries of the warm-up.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        timed.work()
+    return len(captured.captured_queries)
+
+
+def time_page(timed: turns.Timed, partner: turns.Partner | None) -> Sample:
+    """Return the Sample of ``timed``: a counted warm-up, then its requests timed, in rounds
+    taking turns with ``partner``'s timing of the same page if there is a partner."""
+    if partner is not None:
+        partner.ask("warm", timed.key)
+    with timed.around():
+        queries = counted(timed)
+    seconds = []
+    for runs in turns.rounds(timed.runs) if partner is not None else [timed.runs]:
+        if partner is not None:
+            # Nothing of this side's is left open while the partner works (a stream half read).
+            timed.reset()
+            partner.ask("time", timed.key, runs)
+        with timed.around():
+            seconds += turns.time_runs(timed, runs)
+    return Sample(seconds, queries)
+
+
+def bench_pages(*, requests: int, partner: turns.Partner | None = None) -> list[Row]:
+    """Time each page against the trivial request, both measured in this run.
+
+    With a ``partner`` (the run at another size), each page is timed in rounds taking turns
+    with the partner's timing of the same page (``bench.turns``).
+    """
+    with serving_pages() as client:
+        samples = {}
+        timings = page_timings(client, requests=requests)
+        for timed in timings:
+            samples[timed.key] = time_page(timed, partner)
+            timed.reset()
+    baseline = samples[BASELINE_PAGE[0]]
+    return [Row(timed.name, samples[timed.key], baseline, timed.compares) for timed in timings]
+
+
+def serve_pages_in_turns(reader, writer, *, requests: int) -> dict[str, float]:
+    """Time the pages as the run at another size asks (``bench.turns``); return their medians."""
+    with serving_pages() as client:
+        return turns.serve(reader, writer, page_timings(client, requests=requests))
 
 
 # Excel -------------------------------------------------------------------------------------
@@ -649,14 +713,24 @@ def quick_runs(runs: int) -> int:
     return 2 * runs + 1
 
 
-def run_all(*, runs: int = 5, requests: int = 20, as_of: date = AS_OF) -> list[Row]:
-    """Run every benchmark and return the rows of the table."""
+def run_all(
+    *,
+    runs: int = 5,
+    requests: int = 20,
+    as_of: date = AS_OF,
+    partner: turns.Partner | None = None,
+) -> list[Row]:
+    """Run every benchmark and return the rows of the table (the pages in turns with
+    ``partner``'s, if any)."""
     refresh_statistics()
     rows = bench_flag_overdue(runs=quick_runs(runs), as_of=as_of)
     scheduler.flag_overdue(as_of=as_of)
     rows.append(bench_queue_notifications(runs=quick_runs(runs), as_of=as_of))
     rows += bench_send_digests(runs=runs, as_of=as_of)
-    rows += bench_pages(requests=requests)
+    rows += bench_pages(requests=requests, partner=partner)
+    if partner is not None:
+        # Its part is over: the partner stops serving when the pipe closes.
+        partner.close()
     rows += bench_workbooks(runs=max(3, requests // 4))
     from bench.programme import bench_grid_save, bench_import_steps
 
@@ -885,8 +959,14 @@ class Growth:
         return self.row.name.startswith(GROWING) and "first byte" not in self.row.name
 
     @property
+    def before(self) -> float:
+        """The median at 1×: of the requests timed in turns with those at the larger size, if
+        the row was (``bench.turns``), else of the first run."""
+        return self.scaled.get("paired_median") or self.row.sample.median
+
+    @property
     def ratio(self) -> float:
-        return self.scaled["median"] / self.row.sample.median
+        return self.scaled["median"] / self.before
 
     @property
     def limit(self) -> float:
@@ -922,7 +1002,7 @@ def growth_table(rows: list[Row], scaled: list[dict], *, scale: int) -> list[str
     for growth in growths(rows, scaled, scale=scale):
         expected = f"≤ {growth.limit:.1f}× ({'linear' if growth.grows else 'constant'})"
         lines.append(
-            f"| {growth.row.name} | {ms(growth.row.sample.median)} "
+            f"| {growth.row.name} | {ms(growth.before)} "
             f"| {ms(growth.scaled['median'])} | {growth.ratio:.2f}× | {expected} "
             f"| {'pass' if growth.kept else 'FAIL'} |"
         )
@@ -1094,7 +1174,12 @@ def report(
             f"Each ratio divides the median at {scale}× by the median at 1×. Jobs, whole-table "
             f"exports and imports pass within {GROWTH_SLACK}× of linear (≤ "
             f"{GROWTH_SLACK * scale:.1f}×), pages and one body's work within {GROWTH_SLACK}× of "
-            "constant; below the table, each FAIL with why it grew and what would fix it."
+            "constant; below the table, each FAIL with why it grew and what would fix it. "
+            f"The pages are timed at both sizes in turns: the run at {scale}× times each page in "
+            f"rounds, and before each round this run's process times the same page at 1× for "
+            "as many requests while the other waits, so both medians carry the same moments "
+            "of the machine (their 1× median is of those requests; the table above keeps its "
+            "own). The jobs compare the two runs."
             + (
                 f" The run at {scale}× (its database made when missing) took "
                 f"{scaled_seconds / 60:,.0f} min."

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from psycopg import sql
 
-from bench import benchmarks, scale
+from bench import benchmarks, scale, turns
 from roadmap import standardization
 from roadmap.models import Milestone
 
@@ -67,6 +67,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", type=Path, help="Write each row's median and queries to this file."
         )
+        parser.add_argument(
+            "--turns-fds",
+            help="Time the pages in turns with the process at the other ends of these two "
+            "pipes, '<read fd>,<write fd>' (passed by --scale to the run at the larger size).",
+        )
 
     def handle(self, *args, **options):
         if options["runs"] < 1 or options["requests"] < 1:
@@ -84,8 +89,11 @@ class Command(BaseCommand):
                 "No standardization programme in this database: run with --setup, or "
                 "`manage.py generate_standardization --owners --steps` first."
             )
+        partner = turns.Partner.from_fds(options["turns_fds"]) if options["turns_fds"] else None
         try:
-            rows = benchmarks.run_all(runs=options["runs"], requests=options["requests"])
+            rows = benchmarks.run_all(
+                runs=options["runs"], requests=options["requests"], partner=partner
+            )
         except benchmarks.BenchError as error:
             raise CommandError(str(error)) from error
         if options["json"]:
@@ -124,10 +132,17 @@ class Command(BaseCommand):
         self.stdout.write(f"programme pages as of the snapshot of {snapshot.as_of}")
 
     def run_scaled(self, options) -> list[dict]:
-        """Run the bench in a second process on the larger database; return its rows."""
+        """Run the bench in a second process on the larger database; return its rows.
+
+        Its pages are timed in turns with this process's timing of the same pages here
+        (``bench.turns``): each row that was carries the median here as ``paired_median``.
+        """
         url = options["scaled_database_url"] or scaled_url(connection.settings_dict, options)
         with tempfile.TemporaryDirectory() as directory:
             summary = Path(directory) / "scaled.json"
+            # One pipe each way: the run there asks, this process times and answers.
+            questions_read, questions_write = os.pipe()
+            answers_read, answers_write = os.pipe()
             command = [
                 sys.executable,
                 "-m",
@@ -137,19 +152,39 @@ class Command(BaseCommand):
                 f"--runs={options['runs']}",
                 f"--requests={options['requests']}",
                 f"--json={summary}",
+                f"--turns-fds={answers_read},{questions_write}",
             ]
             if options["small"]:
                 command.append("--small")
             self.stdout.write(f"Running the bench at {options['scale']}× on {url} …")
-            done = subprocess.run(
+            process = subprocess.Popen(
                 command,
                 cwd=settings.BASE_DIR,
                 env={**os.environ, "DATABASE_URL": url},
-                check=False,
+                pass_fds=(answers_read, questions_write),
             )
-            if done.returncode:
+            os.close(answers_read)
+            os.close(questions_write)
+            try:
+                with (
+                    os.fdopen(questions_read, "r", encoding="utf-8") as reader,
+                    os.fdopen(answers_write, "w", encoding="utf-8") as writer,
+                ):
+                    paired = benchmarks.serve_pages_in_turns(
+                        reader, writer, requests=options["requests"]
+                    )
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            if process.wait():
                 raise CommandError(f"The bench at {options['scale']}× failed.")
-            return json.loads(summary.read_text(encoding="utf-8"))
+            scaled = json.loads(summary.read_text(encoding="utf-8"))
+        for item in scaled:
+            median = paired.get(benchmarks.row_key(item["name"]))
+            if median is not None:
+                item["paired_median"] = median
+        return scaled
 
 
 def scaled_url(database: dict, options) -> str:

@@ -1,12 +1,14 @@
 """The benchmark machinery on a tiny programme: every row is produced, query counts stay flat."""
 
+import os
+import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
 
-from bench import benchmarks, scale
+from bench import benchmarks, scale, turns
 from bench.command import Command
 from roadmap.models import Milestone, Notification, Organization, Step
 from roadmap.programme.models import ProgressSnapshot, SystemProgress
@@ -181,6 +183,88 @@ def test_growth_expects_jobs_to_grow_linearly_and_pages_to_stay_flat():
     assert lines[3].endswith("| 1.50× | ≤ 1.2× (constant) | FAIL |")
     assert lines[4].endswith("| 1.10× | ≤ 1.2× (constant) | pass |")
     assert benchmarks.growth_explanations(rows, scaled, scale=10)[0].startswith("timeline: ")
+
+
+def test_a_page_timed_in_turns_at_both_sizes_is_compared_with_its_turns_at_1x():
+    rows = [fixed_row("timeline `/`", 0.05), fixed_row("programme `/programme/`", 0.02)]
+    # The first run met a quiet spell and the run at 10× a slow one; in turns both were slow.
+    scaled = [
+        {"name": "timeline `/`", "median": 0.075, "queries": 5, "paired_median": 0.07},
+        {"name": "programme `/programme/`", "median": 0.03, "queries": 5},
+    ]
+    timeline, programme = benchmarks.growth_table(rows, scaled, scale=10)[2:]
+    assert timeline == "| timeline `/` | 70.0 ms | 75.0 ms | 1.07× | ≤ 1.2× (constant) | pass |"
+    # A row not timed in turns is compared with the first run's median.
+    assert programme.endswith("| 20.0 ms | 30.0 ms | 1.50× | ≤ 1.2× (constant) | FAIL |")
+
+
+def test_requests_are_split_into_rounds_of_nearly_equal_size():
+    assert turns.rounds(20) == [5, 5, 5, 5]
+    assert turns.rounds(5) == [2, 1, 1, 1]
+    assert turns.rounds(2) == [1, 1]
+    assert turns.rounds(1) == [1]
+
+
+def test_each_page_is_timed_in_rounds_taking_turns_with_the_other_size():
+    events = []
+
+    def timed(size, key, runs):
+        return turns.Timed(
+            key,
+            f"{key} `/{key}/`",
+            lambda: events.append(f"{size} {key}"),
+            runs,
+            "compares",
+            reset=lambda: events.append(f"{size} reset"),
+        )
+
+    # This side (the run at 1×) serves from a thread, as the first run's process would.
+    questions_read, questions_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    medians = {}
+
+    def serve():
+        with (
+            os.fdopen(questions_read, "r", encoding="utf-8") as reader,
+            os.fdopen(answers_write, "w", encoding="utf-8") as writer,
+        ):
+            # "b" has no page here: it is answered, with nothing timed.
+            medians.update(turns.serve(reader, writer, [timed("1x", "a", 0)]))
+
+    server = threading.Thread(target=serve)
+    server.start()
+    partner = turns.Partner.from_fds(f"{answers_read},{questions_write}")
+    sample = benchmarks.time_page(timed("10x", "a", 5), partner)
+    other = benchmarks.time_page(timed("10x", "b", 2), partner)
+    partner.close()
+    server.join(timeout=10)
+    assert not server.is_alive()
+    work = [event for event in events if not event.endswith("reset")]
+    # The partner's warm-up, this side's counted one, then rounds of 2, 1, 1 and 1 requests,
+    # the partner's first each time; never both at once.
+    # "b", which the partner has no page for, is timed here alone: a warm-up and two requests.
+    assert work == [
+        "1x a", "10x a",
+        "1x a", "1x a", "10x a", "10x a",
+        "1x a", "10x a",
+        "1x a", "10x a",
+        "1x a", "10x a",
+        "10x b", "10x b", "10x b",
+    ]  # fmt: skip
+    assert (len(sample.seconds), len(other.seconds)) == (5, 2)
+    assert list(medians) == ["a"]
+
+
+def test_a_partner_that_stops_answering_stops_the_bench():
+    questions_read, questions_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    os.close(answers_write)
+    partner = turns.Partner.from_fds(f"{answers_read},{questions_write}")
+    page = turns.Timed("a", "a `/a/`", lambda: None, 1, "compares")
+    with pytest.raises(turns.PartnerGone, match="answered ''"):
+        benchmarks.time_page(page, partner)
+    partner.close()
+    os.close(questions_read)
 
 
 def test_a_job_whose_baseline_grew_as_much_says_the_database_grew():
