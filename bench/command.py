@@ -94,7 +94,7 @@ class Command(BaseCommand):
             rows = benchmarks.run_all(
                 runs=options["runs"], requests=options["requests"], partner=partner
             )
-        except benchmarks.BenchError as error:
+        except (benchmarks.BenchError, turns.PartnerGone) as error:
             raise CommandError(str(error)) from error
         if options["json"]:
             benchmarks.write_summary(rows, options["json"])
@@ -173,9 +173,11 @@ class Command(BaseCommand):
                     paired = benchmarks.serve_pages_in_turns(
                         reader, writer, requests=options["requests"]
                     )
-            except BaseException:
+            except BaseException as error:
                 process.kill()
                 process.wait()
+                if isinstance(error, benchmarks.BenchError):
+                    raise CommandError(str(error)) from error
                 raise
             if process.wait():
                 raise CommandError(f"The bench at {options['scale']}× failed.")
