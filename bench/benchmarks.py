@@ -121,6 +121,16 @@ def measure(work: Callable[[], object], *, runs: int, reset: Callable[[], object
     return measure_in_turns({"work": work}, runs=runs, reset=reset or (lambda: None))["work"]
 
 
+def counted(work: Callable[[], object], reset: Callable[[], object]) -> int:
+    """Return the queries of one run of ``work`` after ``reset`` (a warm-up)."""
+    reset()
+    # The query log is a bounded deque: a full one would hide the queries of the warm-up.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        work()
+    return len(captured.captured_queries)
+
+
 def measure_in_turns(
     works: dict[str, Callable[[], object]], *, runs: int, reset: Callable[[], object]
 ):
@@ -131,14 +141,8 @@ def measure_in_turns(
     (a checkpoint, another process), so their ratio carries it less.
     """
     names = list(works)
-    queries, seconds = {}, {name: [] for name in names}
-    for name in names:
-        reset()
-        # The query log is a bounded deque: a full one would hide the queries of the warm-up.
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            works[name]()
-        queries[name] = len(captured.captured_queries)
+    queries = {name: counted(works[name], reset) for name in names}
+    seconds = {name: [] for name in names}
     for turn in range(runs):
         for name in names[turn % len(names) :] + names[: turn % len(names)]:
             reset()
@@ -592,23 +596,13 @@ def serving_pages():
         yield client
 
 
-def counted(timed: turns.Timed) -> int:
-    """Return the queries of one request of ``timed`` (the warm-up)."""
-    timed.reset()
-    # The query log is a bounded deque: a full one would hide the queries of the warm-up.
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        timed.work()
-    return len(captured.captured_queries)
-
-
 def time_page(timed: turns.Timed, partner: turns.Partner | None) -> Sample:
     """Return the Sample of ``timed``: a counted warm-up, then its requests timed, in rounds
     taking turns with ``partner``'s timing of the same page if there is a partner."""
     if partner is not None:
         partner.ask("warm", timed.key)
     with timed.around():
-        queries = counted(timed)
+        queries = counted(timed.work, timed.reset)
     seconds = []
     for runs in turns.rounds(timed.runs) if partner is not None else [timed.runs]:
         if partner is not None:
