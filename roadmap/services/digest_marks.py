@@ -54,16 +54,16 @@ class SentMarks:
         # The digests of the mark sent and not answered yet, and when it was sent.
         self.in_flight = None
         self.table = database.ops.quote_name(SentMark._meta.db_table)
+        # The server session (libpq connection) the statement is prepared in, if any.
+        self.prepared_in = None
         if database.vendor == "postgresql":
             # Made once: a run sends this statement once per digest.
             self.query = (
                 f"INSERT INTO {self.table} (notification_id, sent_at)"
                 " SELECT unnest($1::bigint[]), $2::timestamptz"
             )
-            self.encoded = (self.query.encode(), self.stamp.isoformat().encode())
+            self.stamp_parameter = self.stamp.isoformat().encode()
             self.name = f"roadmap_sent_mark_{next(_STATEMENT_NUMBERS)}"
-            # The server session (libpq connection) the statement is prepared in, if any.
-            self.prepared_in = None
 
     def add(self, notices: list) -> None:
         """Count a sent digest's notices in, and mark them once ``every`` digests wait."""
@@ -108,10 +108,7 @@ class SentMarks:
         if database.queries_logged:
             notices = sum(len(digest) for digest in digests)
             self._log(f"EXECUTE {self.name} -- {notices} notices", started)
-        refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
-        if refused:
-            message = refused[0].error_message.decode(errors="replace").strip()
-            raise MarkingFailed(f"The sent digests could not be marked: {message}")
+        _raise_if_refused(results)
         # Nothing is added while a mark is in flight: what was unmarked is marked now.
         self._count(digests)
         self.unmarked = []
@@ -123,14 +120,13 @@ class SentMarks:
         pgconn = psycopg_connection.pgconn
         if self.prepared_in is not pgconn:
             self._prepare(psycopg_connection)
-        stamp = self.encoded[1]
         ids = ",".join(str(notice.pk) for digest in self.unmarked for notice in digest)
         started = time.monotonic()
         try:
-            pgconn.send_query_prepared(self.name.encode(), [f"{{{ids}}}".encode(), stamp])
-            # Non-blocking: whatever the socket did not take at once is sent now.
-            if pgconn.flush():
-                psycopg_connection.wait(generators.send(pgconn))
+            pgconn.send_query_prepared(
+                self.name.encode(), [f"{{{ids}}}".encode(), self.stamp_parameter]
+            )
+            _flush(psycopg_connection)
         except psycopg.Error as error:
             raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
         self.in_flight = (self.unmarked, started)
@@ -141,21 +137,17 @@ class SentMarks:
         pgconn = psycopg_connection.pgconn
         started = time.monotonic()
         try:
-            pgconn.send_prepare(self.name.encode(), self.encoded[0])
-            if pgconn.flush():
-                psycopg_connection.wait(generators.send(pgconn))
+            pgconn.send_prepare(self.name.encode(), self.query.encode())
+            _flush(psycopg_connection)
             results = psycopg_connection.wait(generators.fetch_many(pgconn))
         except psycopg.Error as error:
             raise MarkingFailed(f"The sent digests could not be marked: {error}") from error
         self._log(f"PREPARE {self.name} AS {self.query}", started)
-        refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
-        if refused:
-            message = refused[0].error_message.decode(errors="replace").strip()
-            raise MarkingFailed(f"The sent digests could not be marked: {message}")
+        _raise_if_refused(results)
         self.prepared_in = pgconn
 
     def close(self) -> None:
-        """Deallocate the prepared marking statement, if the session can still do so."""
+        """Deallocate the prepared marking statement, if any and the session can still do so."""
         if self.prepared_in is None:
             return
         prepared_in, self.prepared_in = self.prepared_in, None
@@ -180,6 +172,20 @@ class SentMarks:
         self.counts["notifications"] += sum(len(digest) for digest in digests)
 
 
+def _flush(psycopg_connection) -> None:
+    """Send now whatever of the queued statement the socket did not take at once."""
+    if psycopg_connection.pgconn.flush():
+        psycopg_connection.wait(generators.send(psycopg_connection.pgconn))
+
+
+def _raise_if_refused(results) -> None:
+    """Raise MarkingFailed with the server's message if it refused a statement of ``results``."""
+    refused = [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]
+    if refused:
+        message = refused[0].error_message.decode(errors="replace").strip()
+        raise MarkingFailed(f"The sent digests could not be marked: {message}")
+
+
 @contextmanager
 def marking(stamp: datetime, counts: dict, *, every: int):
     """Yield a batch's marks; any statement on the connection first reads the mark in flight.
@@ -199,5 +205,4 @@ def marking(stamp: datetime, counts: dict, *, every: int):
         try:
             marks.write()
         finally:
-            if database.vendor == "postgresql":
-                marks.close()
+            marks.close()
