@@ -1,13 +1,14 @@
 """Grow the benchmark database: copies of the whole programme, made in SQL on PostgreSQL.
 
 Copy ``k`` of every programme body has the code ``<code>-x<k>``, an owner ``owner-<code>-x<k>``,
-and copies of its milestones (ref ``<ref>-x<k>``), re-plan revisions and steps. Japan has 47
+and copies of its milestones (ref ``<ref>-x<k>``), re-plan revisions, special-support
+designations and steps. Japan has 47
 prefectures at any size of the programme: every copy is a municipality of the original's
 prefecture (a prefecture's copy one of its own), so the prefecture and system tables stay 47 and
 20 rows long while bodies, milestones and steps grow with the copies. All the copies missing are
 made together by one INSERT … SELECT per table, the original rows joined to the list of copy
-numbers (``unnest``), in one transaction: six statements for ten times the programme, no loop
-over rows or copies. A copy that exists already is left out, so a rerun adds only what is
+numbers (``unnest``), in one transaction: seven statements for ten times the programme, no
+loop over rows or copies. A copy that exists already is left out, so a rerun adds only what is
 missing.
 """
 
@@ -19,6 +20,7 @@ from django.db import connection, transaction
 
 from roadmap.models import DeadlineRevision, Membership, Milestone, Organization, Step
 from roadmap.programme import progress
+from roadmap.programme.models import Designation
 from roadmap.standardization import REF_PREFIX
 
 COPY = "-x"
@@ -75,6 +77,17 @@ def copy_statements() -> list[str]:
         [f.column for f in model._meta.concrete_fields if f.column not in ("id", "milestone_id")]
         for model in (DeadlineRevision, Step)
     )
+    designation = Designation._meta.db_table
+    designation_columns = [
+        f.column
+        for f in Designation._meta.concrete_fields
+        if f.column not in ("id", "milestone_id", "body_id", "revision_id")
+    ]
+    # A copied designation names the copy of its revision: the copied milestone's revision
+    # equal to the original in every column.
+    same_revision = " AND ".join(
+        f"cr.{column} IS NOT DISTINCT FROM r.{column}" for column in revision_columns
+    )
     # Every other column as it is; each copy is a municipality in the original's prefecture.
     org_columns = [
         f.column
@@ -113,6 +126,16 @@ def copy_statements() -> list[str]:
         f" SELECT n.id, {', '.join('r.' + c for c in revision_columns)}"
         f" FROM {COPIES} CROSS JOIN {revision} r JOIN {milestone} m ON m.id = r.milestone_id"
         f" {same_milestone}",
+        f"INSERT INTO {designation} (milestone_id, body_id, revision_id,"
+        f" {', '.join(designation_columns)})"
+        f" SELECT n.id, n.owner_id, cr.id, {', '.join('d.' + c for c in designation_columns)}"
+        f" FROM {COPIES} CROSS JOIN {designation} d JOIN {milestone} m ON m.id = d.milestone_id"
+        f" LEFT JOIN {revision} r ON r.id = d.revision_id"
+        f" JOIN {milestone} n ON n.ref = m.ref || k.suffix"
+        f" LEFT JOIN {revision} cr ON cr.milestone_id = n.id AND {same_revision}"
+        f" WHERE m.ref LIKE '{REF_PREFIX}%%' AND {original('m.ref')}"
+        # Two equal revisions of one milestone: its copy's designation names either.
+        " ON CONFLICT (milestone_id) DO NOTHING",
         f"INSERT INTO {Step._meta.db_table} (milestone_id, {', '.join(step_columns)})"
         f" SELECT n.id, {', '.join('s.' + c for c in step_columns)}"
         f" FROM {COPIES} CROSS JOIN {Step._meta.db_table} s"

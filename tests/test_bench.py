@@ -11,7 +11,12 @@ from django.core.management import call_command
 from bench import benchmarks, scale, turns
 from bench.command import Command
 from roadmap.models import Milestone, Notification, Organization, Step
-from roadmap.programme.models import ProgressSnapshot, SystemProgress
+from roadmap.programme.models import (
+    Designation,
+    DesignationTally,
+    ProgressSnapshot,
+    SystemProgress,
+)
 from roadmap.standardization import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -289,7 +294,9 @@ def test_a_job_whose_baseline_grew_as_much_says_the_database_grew():
 @pytest.mark.postgres
 def test_copies_of_the_programme_are_added_once_each_with_their_steps():
     generate(limit_prefectures=1, max_municipalities=2, owners=True, steps=True)
-    before = {model: model.objects.count() for model in (Milestone, Step, SystemProgress)}
+    models = (Milestone, Step, SystemProgress, Designation)
+    before = {model: model.objects.count() for model in models}
+    assert before[Designation]
     scale.scale_to(3, report=lambda line: None)
     scale.scale_to(3, report=lambda line: None)
     programme = Organization.objects.filter(kind__in=("prefecture", "municipality"))
@@ -302,6 +309,14 @@ def test_copies_of_the_programme_are_added_once_each_with_their_steps():
     assert Milestone.objects.count() == 3 * before[Milestone]
     assert Step.objects.count() == 3 * before[Step]
     assert SystemProgress.objects.count() == 3 * before[SystemProgress]
+    # Each copy's special-support designations: its own body, its own copied revision.
+    assert Designation.objects.count() == 3 * before[Designation]
+    for designation in Designation.objects.filter(milestone__ref__endswith="-x3"):
+        assert designation.body_id == designation.milestone.owner_id
+        assert designation.revision.milestone_id == designation.milestone_id
+    assert DesignationTally.objects.get(reason=DesignationTally.ANY_REASON).systems == (
+        3 * before[Designation]
+    )
     copied = Step.objects.filter(milestone__ref__endswith="-x2").order_by(
         "milestone__ref", "number"
     )
