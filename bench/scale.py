@@ -2,10 +2,10 @@
 
 Copy ``k`` of every programme body has the code ``<code>-x<k>``, an owner ``owner-<code>-x<k>``,
 and copies of its milestones (ref ``<ref>-x<k>``), re-plan revisions, special-support
-designations and steps. Japan has 47
-prefectures at any size of the programme: every copy is a municipality of the original's
-prefecture (a prefecture's copy one of its own), so the prefecture and system tables stay 47 and
-20 rows long while bodies, milestones and steps grow with the copies. All the copies missing are
+designations and steps. Japan has 47 prefectures at any size of the programme: every copy is a
+municipality of the original's prefecture (a prefecture's copy one of its own), so the
+prefecture and system tables stay 47 and 20 rows long while bodies, milestones and steps grow
+with the copies. All the copies missing are
 made together by one INSERT … SELECT per table, the original rows joined to the list of copy
 numbers (``unnest``), in one transaction: seven statements for ten times the programme, no
 loop over rows or copies. A copy that exists already is left out, so a rerun adds only what is
